@@ -1,0 +1,43 @@
+// mimalloc API: aligned allocation (default heap).
+#include <cerrno>
+#include <cstring>
+
+#include "core/aligned.h"
+#include "core/alloc.h"
+#include "mimalloc.h"
+
+using namespace shardguard;
+
+extern "C" {
+
+void* mi_malloc_aligned_at(size_t size, size_t alignment, size_t offset) noexcept {
+  return heap_malloc_aligned_at(tls_default_heap, size, alignment, offset, false);
+}
+void* mi_malloc_aligned(size_t size, size_t alignment) noexcept {
+  return heap_malloc_aligned_at(tls_default_heap, size, alignment, 0, false);
+}
+void* mi_zalloc_aligned_at(size_t size, size_t alignment, size_t offset) noexcept {
+  return heap_malloc_aligned_at(tls_default_heap, size, alignment, offset, true);
+}
+void* mi_zalloc_aligned(size_t size, size_t alignment) noexcept {
+  return heap_malloc_aligned_at(tls_default_heap, size, alignment, 0, true);
+}
+void* mi_calloc_aligned_at(size_t count, size_t size, size_t alignment, size_t offset) noexcept {
+  size_t total;
+  if (mul_overflows(count, size, &total)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  return heap_malloc_aligned_at(tls_default_heap, total, alignment, offset, true);
+}
+void* mi_calloc_aligned(size_t count, size_t size, size_t alignment) noexcept {
+  return mi_calloc_aligned_at(count, size, alignment, 0);
+}
+void* mi_realloc_aligned_at(void* p, size_t newsize, size_t alignment, size_t offset) noexcept {
+  return heap_realloc_aligned_at(tls_default_heap, p, newsize, alignment, offset);
+}
+void* mi_realloc_aligned(void* p, size_t newsize, size_t alignment) noexcept {
+  return heap_realloc_aligned_at(tls_default_heap, p, newsize, alignment, 0);
+}
+
+}  // extern "C"

@@ -1,0 +1,62 @@
+#include "core/abandoned.h"
+
+#include <atomic>
+
+#include "core/spinlock.h"
+#include "core/stats.h"
+
+namespace shardguard::abandoned {
+
+namespace {
+SpinLock lock;
+SegmentList list{};
+std::atomic<size_t> count{0};
+
+void unlink(Segment* s) {
+  if (s->prev) s->prev->next = s->next;
+  else list.first = s->next;
+  if (s->next) s->next->prev = s->prev;
+  else list.last = s->prev;
+  s->next = s->prev = nullptr;
+  s->abandoned = false;
+  count.fetch_sub(1, std::memory_order_relaxed);
+  stats::sub(stats::abandoned, 1);
+}
+}  // namespace
+
+void push(Segment* s) {
+  SpinGuard guard(lock);
+  s->abandoned = true;
+  s->prev = list.last;
+  s->next = nullptr;
+  if (list.last) list.last->next = s;
+  else list.first = s;
+  list.last = s;
+  count.fetch_add(1, std::memory_order_relaxed);
+  stats::add(stats::abandoned, 1);
+}
+
+Segment* pop() {
+  if (!any()) return nullptr;
+  SpinGuard guard(lock);
+  Segment* s = list.first;
+  if (s) unlink(s);
+  return s;
+}
+
+bool remove(Segment* s) {
+  SpinGuard guard(lock);
+  if (!s->abandoned) return false;
+  unlink(s);
+  return true;
+}
+
+bool any() { return count.load(std::memory_order_relaxed) != 0; }
+
+void lock_before_fork() { lock.lock(); }
+void unlock_after_fork(bool in_child) {
+  if (in_child) lock.reset();
+  else lock.unlock();
+}
+
+}  // namespace shardguard::abandoned

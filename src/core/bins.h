@@ -1,0 +1,45 @@
+// Size bins: exact for sizes up to 64 bytes, then four bins per doubling
+// (about 12.5% apart), up to kLargeObjMax. Everything larger is huge.
+#pragma once
+#include <array>
+#include <bit>
+
+#include "core/config.h"
+
+namespace shardguard {
+
+inline constexpr size_t kBinHuge = 61;  // queue of huge pages (one block each)
+inline constexpr size_t kBinFull = 62;  // queue of pages with no free block
+inline constexpr size_t kBinCount = kBinFull + 1;
+
+constexpr size_t bin_of(size_t size) {
+  size_t wsize = (size + kWordSize - 1) / kWordSize;
+  if (wsize <= 1) return 1;
+  if (wsize <= 8) return wsize;
+  if (size > kLargeObjMax) return kBinHuge;
+  wsize--;
+  const size_t b = std::bit_width(wsize) - 1;  // b >= 3 here
+  return ((b << 2) + ((wsize >> (b - 2)) & 3)) - 3;
+}
+
+namespace detail {
+constexpr std::array<size_t, kBinCount> make_bin_sizes() {
+  std::array<size_t, kBinCount> sizes{};
+  for (size_t w = 1; w <= kLargeObjMax / kWordSize; w++) sizes[bin_of(w * kWordSize)] = w * kWordSize;
+  sizes[0] = kWordSize;
+  sizes[kBinHuge] = kLargeObjMax + kWordSize;      // sentinels: never used as block sizes
+  sizes[kBinFull] = kLargeObjMax + 2 * kWordSize;
+  return sizes;
+}
+}  // namespace detail
+
+inline constexpr std::array<size_t, kBinCount> kBinSizes = detail::make_bin_sizes();
+
+// The block size a request of `size` bytes gets (size <= kLargeObjMax).
+constexpr size_t bin_block_size(size_t bin) { return kBinSizes[bin]; }
+
+static_assert(bin_of(kLargeObjMax) == kBinHuge - 1, "bins must end exactly at kLargeObjMax");
+static_assert(bin_of(kLargeObjMax + 1) == kBinHuge);
+static_assert(kBinSizes[8] == 64 && kBinSizes[9] == 80 && kBinSizes[kBinHuge - 1] == kLargeObjMax);
+
+}  // namespace shardguard

@@ -1,0 +1,78 @@
+#include "core/free.h"
+
+#include "core/error.h"
+#include "core/heap.h"
+#include "core/thread.h"
+
+namespace shardguard {
+
+namespace {
+
+// A free from a thread that does not own the page. The block goes onto the
+// page's thread_free list with one CAS, unless the page asked (mode
+// kUseDelayedFree, typically because it is in the full queue) to be told:
+// then the block goes to the owning heap's delayed list, so the owner finds
+// the page again. kDelayedFreeing marks the window in which this thread
+// reads the page's heap; heap delete/destroy and thread exit wait it out
+// (page_set_delayed) before the heap can go away.
+void free_block_mt(Page* page, Block* block) {
+  uintptr_t tf = page->xthread_free.load(std::memory_order_relaxed);
+  uintptr_t next;
+  bool use_delayed;
+  do {
+    use_delayed = tf_mode(tf) == kUseDelayedFree;
+    if (use_delayed) {
+      next = (tf & ~kDelayedMask) | kDelayedFreeing;
+    } else {
+      block->next = tf_block(tf);
+      next = reinterpret_cast<uintptr_t>(block) | (tf & kDelayedMask);
+    }
+  } while (!page->xthread_free.compare_exchange_weak(tf, next, std::memory_order_release, std::memory_order_relaxed));
+  if (!use_delayed) return;
+
+  Heap* heap = page->xheap.load(std::memory_order_acquire);
+  Block* pending = block;
+  if (heap) {
+    Block* head = heap->thread_delayed_free.load(std::memory_order_relaxed);
+    do {
+      block->next = head;
+    } while (!heap->thread_delayed_free.compare_exchange_weak(head, block, std::memory_order_release, std::memory_order_relaxed));
+    pending = nullptr;
+  }
+  // Leave the delayed window; without a heap, the block goes to the page.
+  tf = page->xthread_free.load(std::memory_order_relaxed);
+  do {
+    if (pending) pending->next = tf_block(tf);
+    next = (pending ? reinterpret_cast<uintptr_t>(pending) : (tf & ~kDelayedMask)) | kNoDelayedFree;
+  } while (!page->xthread_free.compare_exchange_weak(tf, next, std::memory_order_release, std::memory_order_relaxed));
+}
+
+}  // namespace
+
+void report_invalid_pointer(const void* p, const char* function) {
+  warning("%s(): pointer %p was not allocated by shardguard or is no longer live; ignored", function, p);
+}
+
+void free_generic(Segment* s, Page* page, void* p) {
+  if (page->flags & kPageNotInUse) [[unlikely]] {
+    report_invalid_pointer(p, "free");
+    return;
+  }
+  Block* block = (page->flags & kPageHasAligned) ? page_block_of(page, p) : static_cast<Block*>(p);
+  const uintptr_t owner = s->thread_id.load(std::memory_order_acquire);
+  if (owner == current_thread_id()) {
+    free_block_local(page, block);
+    return;
+  }
+  if (owner == 0) {
+    // The owner exited: adopt the segment, so its memory is reused here.
+    Heap* heap = thread_default_heap();
+    if (heap_is_initialized(heap) && segment_try_reclaim(s, &heap->tld->backing)) {
+      free_block_local(page, block);
+      return;
+    }
+  }
+  free_block_mt(page, block);
+}
+
+}  // namespace shardguard

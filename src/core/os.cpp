@@ -1,0 +1,77 @@
+#include "core/os.h"
+
+#include <cerrno>
+#include <cstdint>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/error.h"
+#include "core/stats.h"
+
+namespace shardguard::os {
+
+namespace {
+
+class ErrnoKeeper {
+ public:
+  ErrnoKeeper() : saved_(errno) {}
+  ~ErrnoKeeper() { errno = saved_; }
+
+ private:
+  int saved_;
+};
+
+void* map(size_t size) {
+  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return p == MAP_FAILED ? nullptr : p;
+}
+
+}  // namespace
+
+void init() {
+  long ps = sysconf(_SC_PAGESIZE);
+  if (ps != static_cast<long>(kOsPageSize)) fatal("the OS page size is %ld bytes; this build expects %zu", ps, kOsPageSize);
+}
+
+size_t page_size() { return kOsPageSize; }
+
+void* alloc(size_t size) {
+  ErrnoKeeper keep;
+  void* p = map(size);
+  if (p) stats::add(stats::reserved, size);
+  return p;
+}
+
+void* alloc_aligned(size_t size, size_t alignment) {
+  ErrnoKeeper keep;
+  if (alignment <= kOsPageSize) return alloc(size);
+  // Map with room to spare and trim both ends to the aligned range.
+  const size_t over = size + alignment;
+  if (over < size) return nullptr;
+  auto* raw = static_cast<char*>(map(over));
+  if (!raw) return nullptr;
+  const uintptr_t start = (reinterpret_cast<uintptr_t>(raw) + alignment - 1) & ~(alignment - 1);
+  auto* aligned = reinterpret_cast<char*>(start);
+  const size_t head = static_cast<size_t>(aligned - raw);
+  const size_t tail = over - head - size;
+  if (head) munmap(raw, head);
+  if (tail) munmap(aligned + size, tail);
+  stats::add(stats::reserved, size);
+  return aligned;
+}
+
+void free(void* p, size_t size) {
+  ErrnoKeeper keep;
+  if (munmap(p, size) != 0) warning("munmap(%p, %zu) failed with errno %d", p, size, errno);
+  stats::sub(stats::reserved, size);
+}
+
+void purge(void* p, size_t size) {
+  ErrnoKeeper keep;
+  if (size == 0) return;
+  madvise(p, size, MADV_DONTNEED);
+  stats::add(stats::purges, 1);
+}
+
+}  // namespace shardguard::os

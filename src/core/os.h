@@ -1,0 +1,18 @@
+// The only place that talks to the kernel about memory.
+// Every function keeps errno as it was: free() must not change errno.
+#pragma once
+#include <cstddef>
+
+namespace shardguard::os {
+
+void init();
+size_t page_size();
+// Fresh, zeroed, read-write memory; nullptr on failure.
+void* alloc(size_t size);
+// As alloc, with the start aligned to `alignment` (a power of two).
+void* alloc_aligned(size_t size, size_t alignment);
+void free(void* p, size_t size);
+// Give the physical pages back; the range stays mapped and reads as zero.
+void purge(void* p, size_t size);
+
+}  // namespace shardguard::os

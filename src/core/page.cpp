@@ -1,0 +1,143 @@
+#include "core/page.h"
+
+#include <sched.h>
+
+#include "core/error.h"
+#include "core/heap.h"
+#include "core/page_queue.h"
+#include "core/segment.h"
+
+namespace shardguard {
+
+void page_init(Page* page, Heap* heap, size_t block_size) {
+  size_t area_size;
+  page_area(segment_of_page(page), page, &area_size);
+  page->block_size = block_size;
+  // A huge page holds exactly one block, however much room its segment has.
+  page->reserved = block_size > kLargeObjMax ? 1 : static_cast<uint32_t>(area_size / block_size);
+  page->capacity = 0;
+  page->used = 0;
+  page->free = nullptr;
+  page->local_free = nullptr;
+  page->free_is_zero = false;
+  page->retire_expire = 0;
+  page->xthread_free.store(kUseDelayedFree, std::memory_order_relaxed);
+  page->xheap.store(heap, std::memory_order_release);
+  page_extend(page);
+}
+
+void page_extend(Page* page) {
+  if (page->capacity >= page->reserved) return;
+  const size_t bsize = page->block_size;
+  size_t count = kMaxExtendBytes / bsize;
+  if (count == 0) count = 1;
+  if (count > page->reserved - page->capacity) count = page->reserved - page->capacity;
+  uint8_t* const first = page_start(page) + size_t{page->capacity} * bsize;
+  // Thread the new blocks in address order; the page's free list is empty.
+  uint8_t* p = first;
+  for (size_t i = 1; i < count; i++, p += bsize) reinterpret_cast<Block*>(p)->next = reinterpret_cast<Block*>(p + bsize);
+  reinterpret_cast<Block*>(p)->next = nullptr;
+  page->free = reinterpret_cast<Block*>(first);
+  page->free_is_zero = page->is_zero_init;
+  page->capacity += static_cast<uint32_t>(count);
+}
+
+namespace {
+
+void thread_free_collect(Page* page) {
+  uintptr_t tf = page->xthread_free.load(std::memory_order_relaxed);
+  uintptr_t mode_only;
+  do {
+    if (!tf_block(tf)) return;
+    mode_only = tf & kDelayedMask;
+  } while (!page->xthread_free.compare_exchange_weak(tf, mode_only, std::memory_order_acq_rel, std::memory_order_relaxed));
+
+  // Walk to the tail; a list longer than the page can hold is corruption.
+  Block* head = tf_block(tf);
+  Block* tail = head;
+  uint32_t count = 1;
+  while (tail->next) {
+    tail = tail->next;
+    if (++count > page->capacity) fatal("corrupted thread-free list in page of %zu-byte blocks", page->block_size);
+  }
+  tail->next = page->local_free;
+  page->local_free = head;
+  page->used -= count;
+}
+
+}  // namespace
+
+void page_collect(Page* page, bool force) {
+  thread_free_collect(page);
+  if (!page->local_free) return;
+  if (!page->free) {
+    page->free = page->local_free;
+    page->local_free = nullptr;
+    page->free_is_zero = false;
+  } else if (force) {
+    Block* tail = page->local_free;
+    while (tail->next) tail = tail->next;
+    tail->next = page->free;
+    page->free = page->local_free;
+    page->local_free = nullptr;
+    page->free_is_zero = false;
+  }
+}
+
+void page_free(Page* page, PageQueue* pq) {
+  Heap* heap = page_heap(page);
+  queue_remove(heap, pq, page);
+  page->xheap.store(nullptr, std::memory_order_relaxed);
+  segment_page_free(page, heap->tld);
+}
+
+void page_retire(Page* page) {
+  Heap* heap = page_heap(page);
+  PageQueue* pq = heap_queue_of(heap, page);
+  // The only page of a small or medium bin stays for a few slow paths, so a
+  // bin that empties and refills does not go back and forth to the OS.
+  if (page->block_size <= kMediumObjMax && !(page->flags & kPageInFull) && pq->first == page && pq->last == page) {
+    page->retire_expire = kRetireCycles;
+    const size_t bin = static_cast<size_t>(pq - heap->pages);
+    if (bin < heap->retired_min) heap->retired_min = bin;
+    if (bin > heap->retired_max) heap->retired_max = bin;
+    return;
+  }
+  page_free(page, pq);
+}
+
+void page_to_full(Page* page, PageQueue* pq) {
+  if (page->flags & kPageInFull) return;
+  Heap* heap = page_heap(page);
+  page_set_delayed(page, kUseDelayedFree, false);
+  queue_move(heap, pq, &heap->pages[kBinFull], page);
+  page->flags |= kPageInFull;
+  // A free from another thread may have landed just before the mode changed;
+  // if so, the page is not full after all.
+  page_collect(page, false);
+  if (page->free) page_unfull(page);
+}
+
+void page_unfull(Page* page) {
+  if (!(page->flags & kPageInFull)) return;
+  Heap* heap = page_heap(page);
+  page->flags &= static_cast<uint8_t>(~kPageInFull);
+  queue_move(heap, &heap->pages[kBinFull], heap_queue_of(heap, page), page);
+}
+
+bool page_try_set_delayed(Page* page, DelayedMode mode, bool override_never) {
+  uintptr_t tf = page->xthread_free.load(std::memory_order_relaxed);
+  for (;;) {
+    const DelayedMode old = tf_mode(tf);
+    if (old == kDelayedFreeing) return false;
+    if (old == mode || (old == kNeverDelayedFree && !override_never)) return true;
+    const uintptr_t next = (tf & ~kDelayedMask) | mode;
+    if (page->xthread_free.compare_exchange_weak(tf, next, std::memory_order_acq_rel, std::memory_order_relaxed)) return true;
+  }
+}
+
+void page_set_delayed(Page* page, DelayedMode mode, bool override_never) {
+  while (!page_try_set_delayed(page, mode, override_never)) sched_yield();
+}
+
+}  // namespace shardguard

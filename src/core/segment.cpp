@@ -1,0 +1,244 @@
+#include "core/segment.h"
+
+#include <cstring>
+
+#include "core/abandoned.h"
+#include "core/os.h"
+#include "core/page.h"
+#include "core/page_queue.h"
+#include "core/segment_cache.h"
+#include "core/segment_map.h"
+#include "core/stats.h"
+
+namespace shardguard {
+
+namespace {
+
+constexpr size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
+
+// Intrusive lists: `segments` links through next/prev, the free-slot queues
+// through free_next/free_prev.
+template <Segment* Segment::*Next, Segment* Segment::*Prev>
+void list_push(SegmentList& l, Segment* s) {
+  s->*Prev = l.last;
+  s->*Next = nullptr;
+  if (l.last) l.last->*Next = s;
+  else l.first = s;
+  l.last = s;
+}
+
+template <Segment* Segment::*Next, Segment* Segment::*Prev>
+void list_remove(SegmentList& l, Segment* s) {
+  if (s->*Prev) (s->*Prev)->*Next = s->*Next;
+  else l.first = s->*Next;
+  if (s->*Next) (s->*Next)->*Prev = s->*Prev;
+  else l.last = s->*Prev;
+  s->*Next = s->*Prev = nullptr;
+}
+
+constexpr auto owned_push = list_push<&Segment::next, &Segment::prev>;
+constexpr auto owned_remove = list_remove<&Segment::next, &Segment::prev>;
+constexpr auto free_push = list_push<&Segment::free_next, &Segment::free_prev>;
+constexpr auto free_remove = list_remove<&Segment::free_next, &Segment::free_prev>;
+
+SegmentList& free_queue(ThreadData* tld, SegmentKind kind) {
+  return kind == SegmentKind::kSmall ? tld->small_free : tld->medium_free;
+}
+
+void free_queue_add(ThreadData* tld, Segment* s) {
+  if (s->in_free_queue) return;
+  free_push(free_queue(tld, s->kind), s);
+  s->in_free_queue = true;
+}
+
+void free_queue_drop(ThreadData* tld, Segment* s) {
+  if (!s->in_free_queue) return;
+  free_remove(free_queue(tld, s->kind), s);
+  s->in_free_queue = false;
+}
+
+struct Shape {
+  uint32_t capacity;
+  uint8_t page_shift;
+};
+
+constexpr Shape shape_of(SegmentKind kind) {
+  switch (kind) {
+    case SegmentKind::kSmall: return {kSegmentSize / kSmallPageSize, kSmallPageShift};
+    case SegmentKind::kMedium: return {kSegmentSize / kMediumPageSize, kMediumPageShift};
+    default: return {1, 48};  // one page spanning the whole segment
+  }
+}
+
+constexpr size_t info_size_of(uint32_t capacity) {
+  return round_up(sizeof(Segment) + (capacity - 1) * sizeof(Page), kOsPageSize);
+}
+
+Segment* segment_alloc(ThreadData* tld, SegmentKind kind, size_t block_size) {
+  const Shape shape = shape_of(kind);
+  const size_t info = info_size_of(shape.capacity);
+  size_t size = kSegmentSize;
+  if (kind == SegmentKind::kHuge) size = round_up(info + block_size, kSegmentSize);
+
+  void* mem = size == kSegmentSize ? segment_cache::pop() : nullptr;
+  if (!mem) mem = os::alloc_aligned(size, kSegmentSize);
+  if (!mem) return nullptr;
+  if (!segment_map_insert(static_cast<Segment*>(mem), size)) {
+    os::free(mem, size);
+    return nullptr;
+  }
+  memset(mem, 0, info);  // a cached segment's header is stale
+  auto* s = static_cast<Segment*>(mem);
+  s->kind = kind;
+  s->page_shift = shape.page_shift;
+  s->capacity = shape.capacity;
+  s->segment_size = size;
+  s->info_size = info;
+  for (uint32_t i = 0; i < shape.capacity; i++) {
+    s->pages[i].slot = i;
+    s->pages[i].flags = kPageNotInUse;
+    s->pages[i].is_zero_init = true;  // fresh from the OS, or purged in the cache
+  }
+  s->thread_id.store(tld->thread_id, std::memory_order_release);
+  owned_push(tld->segments, s);
+  stats::add(stats::segments, 1);
+  return s;
+}
+
+void segment_free(Segment* s, ThreadData* tld) {
+  free_queue_drop(tld, s);
+  owned_remove(tld->segments, s);
+  segment_map_remove(s, s->segment_size);
+  stats::sub(stats::segments, 1);
+  if (s->segment_size == kSegmentSize) {
+    if (s->kind == SegmentKind::kLarge || s->kind == SegmentKind::kHuge) {
+      os::purge(reinterpret_cast<uint8_t*>(s) + s->info_size, s->segment_size - s->info_size);
+    }
+    if (segment_cache::push(s)) return;
+  }
+  os::free(s, s->segment_size);
+}
+
+Page* take_slot(Segment* s, uint32_t slot) {
+  Page* page = &s->pages[slot];
+  page->flags = 0;
+  s->used++;
+  stats::add(stats::pages, 1);
+  return page;
+}
+
+void adopt(Segment* s, Heap* heap);
+
+void reclaim_some(Heap* backing) {
+  for (size_t i = 0; i < kReclaimBatch; i++) {
+    Segment* s = abandoned::pop();
+    if (!s) return;
+    adopt(s, backing);
+  }
+}
+
+Page* slot_alloc(Heap* heap, SegmentKind kind) {
+  ThreadData* tld = heap->tld;
+  SegmentList& fq = free_queue(tld, kind);
+  if (!fq.first && abandoned::any()) reclaim_some(&tld->backing);
+  if (!fq.first) {
+    Segment* s = segment_alloc(tld, kind, 0);
+    if (!s) return nullptr;
+    free_queue_add(tld, s);
+  }
+  Segment* s = fq.first;
+  uint32_t slot = 0;
+  while (!(s->pages[slot].flags & kPageNotInUse)) slot++;  // a free slot exists: s is in fq
+  Page* page = take_slot(s, slot);
+  if (s->used == s->capacity) free_queue_drop(tld, s);
+  return page;
+}
+
+// Takes ownership of an abandoned segment (already unlinked from the
+// abandoned list): its pages join `heap`, empty ones are freed.
+void adopt(Segment* s, Heap* heap) {
+  ThreadData* tld = heap->tld;
+  s->thread_id.store(tld->thread_id, std::memory_order_release);
+  owned_push(tld->segments, s);
+  stats::add(stats::reclaimed, 1);
+  if ((s->kind == SegmentKind::kSmall || s->kind == SegmentKind::kMedium) && s->used < s->capacity) {
+    free_queue_add(tld, s);
+  }
+  uint32_t remaining = s->used;
+  for (uint32_t i = 0; i < s->capacity && remaining > 0; i++) {
+    Page* page = &s->pages[i];
+    if (page->flags & kPageNotInUse) continue;
+    remaining--;
+    page->xheap.store(heap, std::memory_order_release);
+    page_set_delayed(page, kUseDelayedFree, true);
+    page->flags &= static_cast<uint8_t>(~kPageInFull);
+    page_collect(page, true);
+    if (page->used == 0) {
+      segment_page_free(page, tld);  // may free s itself, on the last page
+    } else {
+      queue_push_front(heap, heap_queue_of(heap, page), page);
+    }
+  }
+}
+
+}  // namespace
+
+Page* segment_page_alloc(Heap* heap, size_t block_size) {
+  if (block_size <= kSmallObjMax) return slot_alloc(heap, SegmentKind::kSmall);
+  if (block_size <= kMediumObjMax) return slot_alloc(heap, SegmentKind::kMedium);
+  const SegmentKind kind = block_size <= kLargeObjMax ? SegmentKind::kLarge : SegmentKind::kHuge;
+  Segment* s = segment_alloc(heap->tld, kind, block_size);
+  if (!s) return nullptr;
+  if (kind == SegmentKind::kHuge) stats::add(stats::huge, 1);
+  return take_slot(s, 0);
+}
+
+void segment_page_free(Page* page, ThreadData* tld) {
+  Segment* s = segment_of_page(page);
+  size_t area_size;
+  uint8_t* area = page_area(s, page, &area_size);
+  const size_t touched = round_up(size_t{page->capacity} * page->block_size, kOsPageSize);
+  const uint32_t slot = page->slot;
+  memset(static_cast<void*>(page), 0, sizeof(Page));
+  page->slot = slot;
+  page->flags = kPageNotInUse;
+  s->used--;
+  stats::sub(stats::pages, 1);
+  if (s->kind == SegmentKind::kLarge || s->kind == SegmentKind::kHuge) {
+    if (s->kind == SegmentKind::kHuge) stats::sub(stats::huge, 1);
+    segment_free(s, tld);
+    return;
+  }
+  // Eager purge: an empty page goes back to the OS at once.
+  os::purge(area, touched < area_size ? touched : area_size);
+  page->is_zero_init = true;
+  if (s->used == 0) segment_free(s, tld);
+  else free_queue_add(tld, s);
+}
+
+void segments_abandon_all(ThreadData* tld) {
+  while (Segment* s = tld->segments.first) {
+    free_queue_drop(tld, s);
+    owned_remove(tld->segments, s);
+    if (s->used == 0) {  // cannot stay: empty segments are freed eagerly
+      owned_push(tld->segments, s);
+      segment_free(s, tld);
+      continue;
+    }
+    s->thread_id.store(0, std::memory_order_release);
+    abandoned::push(s);
+  }
+}
+
+bool segment_try_reclaim(Segment* s, Heap* backing) {
+  if (!abandoned::remove(s)) return false;
+  adopt(s, backing);
+  return true;
+}
+
+size_t segment_huge_capacity(const Page* page) {
+  const Segment* s = segment_of_page(page);
+  return s->segment_size - s->info_size;
+}
+
+}  // namespace shardguard

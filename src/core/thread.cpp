@@ -1,0 +1,103 @@
+#include "core/thread.h"
+
+#include <pthread.h>
+
+#include "core/abandoned.h"
+#include "core/error.h"
+#include "core/meta_alloc.h"
+#include "core/os.h"
+#include "core/page.h"
+#include "core/page_queue.h"
+#include "core/segment.h"
+#include "core/segment_cache.h"
+#include "core/stats.h"
+#include "core/thread_id.h"
+
+namespace shardguard {
+
+constinit thread_local Heap* tls_default_heap __attribute__((tls_model("initial-exec"))) = &heap_empty;
+
+namespace {
+
+pthread_key_t thread_key;
+pthread_once_t process_once = PTHREAD_ONCE_INIT;
+pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+void on_thread_exit(void* value) {
+  if (value) thread_done();
+}
+
+// fork: every lock of the allocator is held across fork, so the child finds
+// each structure consistent and every lock free.
+void before_fork() {
+  meta::lock_before_fork();
+  abandoned::lock_before_fork();
+  segment_cache::lock_before_fork();
+}
+void after_fork_parent() {
+  segment_cache::unlock_after_fork(false);
+  abandoned::unlock_after_fork(false);
+  meta::unlock_after_fork(false);
+}
+void after_fork_child() {
+  segment_cache::unlock_after_fork(true);
+  abandoned::unlock_after_fork(true);
+  meta::unlock_after_fork(true);
+}
+
+void process_init() {
+  os::init();
+  if (pthread_key_create(&thread_key, on_thread_exit) != 0) fatal("cannot create the thread-exit key");
+}
+
+// pthread_atfork may allocate, so it runs once a heap is in place.
+void register_atfork() { pthread_atfork(before_fork, after_fork_parent, after_fork_child); }
+
+}  // namespace
+
+void thread_set_default_heap(Heap* heap) { tls_default_heap = heap; }
+
+Heap* thread_init() {
+  if (heap_is_initialized(tls_default_heap)) return tls_default_heap;
+  pthread_once(&process_once, process_init);
+  auto* tld = static_cast<ThreadData*>(meta::alloc(sizeof(ThreadData)));
+  if (!tld) return nullptr;
+  tld->thread_id = current_thread_id();
+  heap_init(&tld->backing, tld, true);
+  tls_default_heap = &tld->backing;
+  stats::add(stats::threads, 1);
+  pthread_setspecific(thread_key, tld);
+  pthread_once(&atfork_once, register_atfork);
+  return tls_default_heap;
+}
+
+void thread_done() {
+  Heap* heap = tls_default_heap;
+  if (!heap_is_initialized(heap)) return;
+  ThreadData* tld = heap->tld;
+  Heap* backing = &tld->backing;
+  tls_default_heap = backing;
+  // First-class heaps left alive hand their blocks to the backing heap.
+  while (tld->heaps != backing || backing->next) {
+    Heap* h = tld->heaps == backing ? backing->next : tld->heaps;
+    heap_delete(h);
+  }
+  heap_stop_delayed_frees(backing);
+  // Free what is empty; detach the rest from the heap, which goes away.
+  heap_visit_pages(backing, [&](Page* page, PageQueue* pq) {
+    page_collect(page, true);
+    if (page->used == 0) {
+      page_free(page, pq);
+    } else {
+      queue_remove(backing, pq, page);
+      page->xheap.store(nullptr, std::memory_order_release);
+    }
+  });
+  segments_abandon_all(tld);
+  tls_default_heap = &heap_empty;
+  pthread_setspecific(thread_key, nullptr);
+  meta::free(tld);
+  stats::sub(stats::threads, 1);
+}
+
+}  // namespace shardguard

@@ -1,0 +1,126 @@
+// The plain structs of the core: blocks, pages, page queues, segments,
+// heaps and per-thread data. Behaviour lives in the files named after them.
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "core/bins.h"
+#include "core/config.h"
+
+namespace shardguard {
+
+struct Heap;
+struct ThreadData;
+
+// A free block: its first word links to the next free block of its list.
+struct Block {
+  Block* next;
+};
+
+// What a free from another thread does when it finds a page (low 2 bits of
+// Page::xthread_free; see page_delayed.h for the protocol).
+enum DelayedMode : uintptr_t {
+  kUseDelayedFree = 0,    // hand the block to the owning heap's delayed list
+  kDelayedFreeing = 1,    // a freeing thread is doing that right now
+  kNoDelayedFree = 2,     // push onto the page's thread_free list
+  kNeverDelayedFree = 3,  // the page has no heap (abandoned/being moved): thread_free only
+};
+inline constexpr uintptr_t kDelayedMask = 3;
+
+// Page::flags: any bit set sends free() off the fast path.
+inline constexpr uint8_t kPageInFull = 1;      // in the heap's full queue
+inline constexpr uint8_t kPageHasAligned = 2;  // some block was handed out at an interior offset
+inline constexpr uint8_t kPageNotInUse = 4;    // slot is free: a free() into it is invalid
+
+// A page: blocks of one size, and three free lists.
+//  free        - allocation pops here (owner thread only)
+//  local_free  - the owner's frees push here (owner only, no atomics)
+//  thread_free - other threads push here with one CAS (xthread_free)
+struct Page {
+  Block* free;
+  uint32_t used;      // blocks handed out and not yet collected back
+  uint8_t flags;      // kPage* bits; 0 on the free fast path
+  bool free_is_zero;  // every block on `free` is fresh, zeroed memory (but its link word)
+  bool is_zero_init;  // the page's memory was zero when the page was initialized
+  uint8_t retire_expire;
+  Block* local_free;
+  size_t block_size;
+  uint32_t capacity;  // blocks threaded into the lists so far
+  uint32_t reserved;  // blocks that fit in the page
+  std::atomic<uintptr_t> xthread_free;  // Block* | DelayedMode
+  std::atomic<Heap*> xheap;             // owning heap; nullptr while abandoned
+  Page* next;  // in the page queue
+  Page* prev;
+  uint32_t slot;  // index in the segment
+};
+
+struct PageQueue {
+  Page* first;
+  Page* last;
+  size_t block_size;
+};
+
+enum class SegmentKind : uint8_t { kSmall, kMedium, kLarge, kHuge };
+
+// A segment: kSegmentSize-aligned OS memory; its header (this struct and the
+// page array) sits at its start, followed by the pages' blocks.
+struct Segment {
+  std::atomic<uintptr_t> thread_id;  // owner; 0 while abandoned
+  SegmentKind kind;
+  bool in_free_queue;  // in the owner's queue of segments with a free slot
+  bool abandoned;      // in the global abandoned list (guarded by its lock)
+  uint8_t page_shift;
+  uint32_t capacity;  // page slots
+  uint32_t used;      // page slots in use
+  size_t segment_size;
+  size_t info_size;  // bytes of header before slot 0's blocks
+  Segment* next;     // in the owner's list of segments, or the abandoned list
+  Segment* prev;
+  Segment* free_next;  // in the owner's queue of segments with a free slot
+  Segment* free_prev;
+  Page pages[1];  // `capacity` entries
+};
+
+struct SegmentList {
+  Segment* first;
+  Segment* last;
+};
+
+extern Page page_empty;  // defined in page_queue.cpp
+
+// The malloc fast path's table: for each word size up to kSmallWsizeMax, the
+// first page of its bin (page_empty when the bin has none).
+struct DirectPages {
+  Page* at[kSmallWsizeMax + 1];
+  constexpr DirectPages() : at{} {
+    for (auto& p : at) p = &page_empty;
+  }
+};
+
+// A heap: page queues per size bin. Used by one thread only; blocks may be
+// freed from anywhere.
+struct Heap {
+  ThreadData* tld;  // nullptr only for the static empty heap
+  uintptr_t thread_id;
+  DirectPages pages_free_direct;
+  PageQueue pages[kBinCount];
+  std::atomic<Block*> thread_delayed_free;  // blocks freed by others into full pages
+  size_t page_count;
+  size_t retired_min;  // range of bins that may hold a retired page
+  size_t retired_max;
+  Heap* next;  // in tld->heaps
+  bool is_backing;
+};
+
+// Per-thread data: the backing heap, the thread's heaps and segments.
+struct ThreadData {
+  uintptr_t thread_id;
+  Heap* heaps;  // all heaps of this thread, the backing heap included
+  SegmentList segments;     // every segment this thread owns
+  SegmentList small_free;   // small-page segments with a free slot
+  SegmentList medium_free;  // medium-page segments with a free slot
+  Heap backing;
+};
+
+}  // namespace shardguard
