@@ -43,6 +43,11 @@ inline constexpr size_t kMaxExtendBytes = 4 * KiB;
 // so that a bin that empties and refills does not ping-pong with the OS.
 inline constexpr uint8_t kRetireCycles = 16;
 
+// An empty small or medium page is purged (given back to the OS) this many
+// milliseconds after it became empty, unless it is reused first: a page that
+// empties and refills at once costs no system call and no page faults.
+inline constexpr int64_t kPurgeDelayMs = 10;
+
 // Segments of the standard size kept mapped (purged) for reuse.
 inline constexpr size_t kSegmentCacheMax = 16;
 

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/config.h"
@@ -72,6 +73,12 @@ void purge(void* p, size_t size) {
   if (size == 0) return;
   madvise(p, size, MADV_DONTNEED);
   stats::add(stats::purges, 1);
+}
+
+int64_t now_ms() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
 }  // namespace shardguard::os

@@ -2,6 +2,7 @@
 // Every function keeps errno as it was: free() must not change errno.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 
 namespace shardguard::os {
 
@@ -14,5 +15,7 @@ void* alloc_aligned(size_t size, size_t alignment);
 void free(void* p, size_t size);
 // Give the physical pages back; the range stays mapped and reads as zero.
 void purge(void* p, size_t size);
+// A cheap monotonic clock in milliseconds (coarse: a few ms resolution).
+int64_t now_ms();
 
 }  // namespace shardguard::os

@@ -1,5 +1,6 @@
 #include "core/segment.h"
 
+#include <cstdint>
 #include <cstring>
 
 #include "core/abandoned.h"
@@ -105,14 +106,42 @@ Segment* segment_alloc(ThreadData* tld, SegmentKind kind, size_t block_size) {
   return s;
 }
 
+// Gives a free slot's dirty memory back to the OS.
+void slot_purge(Segment* s, Page* page) {
+  size_t area_size;
+  uint8_t* area = page_area(s, page, &area_size);
+  const size_t touched = round_up(size_t{page->capacity} * page->block_size, kOsPageSize);
+  os::purge(area, touched < area_size ? touched : area_size);
+  page->capacity = 0;
+  page->purge_at = 0;
+  page->is_zero_init = true;
+  s->purge_pending--;
+}
+
+// Purges the segment's pending slots that are due at `now` (all with
+// force); returns the earliest purge time still pending, or INT64_MAX.
+int64_t segment_purge(Segment* s, int64_t now, bool force) {
+  int64_t next = INT64_MAX;
+  for (uint32_t i = 0; i < s->capacity && s->purge_pending > 0; i++) {
+    Page* page = &s->pages[i];
+    if (page->purge_at == 0) continue;
+    if (force || page->purge_at <= now) slot_purge(s, page);
+    else if (page->purge_at < next) next = page->purge_at;
+  }
+  return next;
+}
+
 void segment_free(Segment* s, ThreadData* tld) {
   free_queue_drop(tld, s);
   owned_remove(tld->segments, s);
   segment_map_remove(s, s->segment_size);
   stats::sub(stats::segments, 1);
   if (s->segment_size == kSegmentSize) {
+    // A cached segment holds no dirty page: its reuse reads as fresh memory.
     if (s->kind == SegmentKind::kLarge || s->kind == SegmentKind::kHuge) {
       os::purge(reinterpret_cast<uint8_t*>(s) + s->info_size, s->segment_size - s->info_size);
+    } else {
+      segment_purge(s, 0, true);
     }
     if (segment_cache::push(s)) return;
   }
@@ -121,6 +150,10 @@ void segment_free(Segment* s, ThreadData* tld) {
 
 Page* take_slot(Segment* s, uint32_t slot) {
   Page* page = &s->pages[slot];
+  if (page->purge_at != 0) {  // reused before its purge: keep the memory (dirty)
+    page->purge_at = 0;
+    s->purge_pending--;
+  }
   page->flags = 0;
   s->used++;
   stats::add(stats::pages, 1);
@@ -140,6 +173,7 @@ void reclaim_some(Heap* backing) {
 Page* slot_alloc(Heap* heap, SegmentKind kind) {
   ThreadData* tld = heap->tld;
   SegmentList& fq = free_queue(tld, kind);
+  segments_purge_expired(tld, false);
   if (!fq.first && abandoned::any()) reclaim_some(&tld->backing);
   if (!fq.first) {
     Segment* s = segment_alloc(tld, kind, 0);
@@ -165,7 +199,7 @@ void adopt(Segment* s, Heap* heap) {
     free_queue_add(tld, s);
   }
   uint32_t remaining = s->used;
-  for (uint32_t i = 0; i < s->capacity && remaining > 0; i++) {
+  for (uint32_t i = 0; remaining > 0 && i < s->capacity; i++) {  // s is gone once remaining hits 0
     Page* page = &s->pages[i];
     if (page->flags & kPageNotInUse) continue;
     remaining--;
@@ -195,13 +229,15 @@ Page* segment_page_alloc(Heap* heap, size_t block_size) {
 
 void segment_page_free(Page* page, ThreadData* tld) {
   Segment* s = segment_of_page(page);
-  size_t area_size;
-  uint8_t* area = page_area(s, page, &area_size);
-  const size_t touched = round_up(size_t{page->capacity} * page->block_size, kOsPageSize);
-  const uint32_t slot = page->slot;
-  memset(static_cast<void*>(page), 0, sizeof(Page));
-  page->slot = slot;
+  // The slot keeps block_size and capacity: they tell a later purge how much
+  // memory the page touched.
   page->flags = kPageNotInUse;
+  page->free = page->local_free = nullptr;
+  page->used = 0;
+  page->retire_expire = 0;
+  page->next = page->prev = nullptr;
+  page->xheap.store(nullptr, std::memory_order_relaxed);
+  page->xthread_free.store(0, std::memory_order_relaxed);
   s->used--;
   stats::sub(stats::pages, 1);
   if (s->kind == SegmentKind::kLarge || s->kind == SegmentKind::kHuge) {
@@ -209,14 +245,35 @@ void segment_page_free(Page* page, ThreadData* tld) {
     segment_free(s, tld);
     return;
   }
-  // Eager purge: an empty page goes back to the OS at once.
-  os::purge(area, touched < area_size ? touched : area_size);
-  page->is_zero_init = true;
-  if (s->used == 0) segment_free(s, tld);
-  else free_queue_add(tld, s);
+  page->is_zero_init = false;
+  page->purge_at = os::now_ms() + kPurgeDelayMs;
+  s->purge_pending++;
+  if (page->purge_at < tld->purge_next) tld->purge_next = page->purge_at;
+  if (s->used == 0) {
+    segment_free(s, tld);
+    return;
+  }
+  free_queue_add(tld, s);
+  segments_purge_expired(tld, false);
+}
+
+void segments_purge_expired(ThreadData* tld, bool force) {
+  if (tld->purge_next == INT64_MAX) return;
+  const int64_t now = os::now_ms();
+  if (!force && now < tld->purge_next) return;
+  int64_t next = INT64_MAX;
+  for (SegmentList* fq : {&tld->small_free, &tld->medium_free}) {
+    for (Segment* s = fq->first; s; s = s->free_next) {
+      if (s->purge_pending == 0) continue;
+      const int64_t due = segment_purge(s, now, force);
+      if (due < next) next = due;
+    }
+  }
+  tld->purge_next = next;
 }
 
 void segments_abandon_all(ThreadData* tld) {
+  segments_purge_expired(tld, true);  // an abandoned segment holds no dirty free page
   while (Segment* s = tld->segments.first) {
     free_queue_drop(tld, s);
     owned_remove(tld->segments, s);

@@ -47,6 +47,10 @@ Page* segment_page_alloc(Heap* heap, size_t block_size);
 // becomes empty.
 void segment_page_free(Page* page, ThreadData* tld);
 
+// Purges the free slots whose purge delay has passed (all of them with
+// force). Cheap when nothing is due.
+void segments_purge_expired(ThreadData* tld, bool force);
+
 // Thread exit: every page must already be collected and detached from its
 // heap. Empty segments are freed, the rest wait for a new owner.
 void segments_abandon_all(ThreadData* tld);

@@ -63,6 +63,7 @@ Heap* thread_init() {
   auto* tld = static_cast<ThreadData*>(meta::alloc(sizeof(ThreadData)));
   if (!tld) return nullptr;
   tld->thread_id = current_thread_id();
+  tld->purge_next = INT64_MAX;
   heap_init(&tld->backing, tld, true);
   tls_default_heap = &tld->backing;
   stats::add(stats::threads, 1);

@@ -53,6 +53,9 @@ struct Page {
   Page* next;  // in the page queue
   Page* prev;
   uint32_t slot;  // index in the segment
+  // A free slot whose memory is still dirty: when to purge it (0: nothing
+  // pending). capacity and block_size then tell how much was touched.
+  int64_t purge_at;
 };
 
 struct PageQueue {
@@ -73,6 +76,7 @@ struct Segment {
   uint8_t page_shift;
   uint32_t capacity;  // page slots
   uint32_t used;      // page slots in use
+  uint32_t purge_pending;  // free slots waiting to be purged
   size_t segment_size;
   size_t info_size;  // bytes of header before slot 0's blocks
   Segment* next;     // in the owner's list of segments, or the abandoned list
@@ -120,6 +124,7 @@ struct ThreadData {
   SegmentList segments;     // every segment this thread owns
   SegmentList small_free;   // small-page segments with a free slot
   SegmentList medium_free;  // medium-page segments with a free slot
+  int64_t purge_next;       // earliest purge_at of this thread's free slots
   Heap backing;
 };
 
