@@ -25,7 +25,7 @@ void* malloc_padded(Heap* heap, size_t size, size_t alignment, size_t offset, bo
   const size_t adjust = (alignment - ((reinterpret_cast<uintptr_t>(p) + offset) & (alignment - 1))) & (alignment - 1);
   if (adjust == 0) return p;
   Segment* s = segment_of(p);
-  segment_page_of(s, p)->flags |= kPageHasAligned;
+  page_add_flag(segment_page_of(s, p), kPageHasAligned);
   return static_cast<uint8_t*>(p) + adjust;
 }
 

@@ -89,11 +89,11 @@ size_t usable_size(const void* p, const char* function) {
     return 0;
   }
   const Page* page = segment_page_of(s, p);
-  if (page->flags & kPageNotInUse) {
+  if (page_has(page, kPageNotInUse)) {
     report_invalid_pointer(p, function);
     return 0;
   }
-  if (page->flags & kPageHasAligned) {
+  if (page_has(page, kPageHasAligned)) {
     const auto* block = reinterpret_cast<const uint8_t*>(page_block_of(page, p));
     return page->block_size - static_cast<size_t>(static_cast<const uint8_t*>(p) - block);
   }

@@ -54,11 +54,11 @@ void report_invalid_pointer(const void* p, const char* function) {
 }
 
 void free_generic(Segment* s, Page* page, void* p) {
-  if (page->flags & kPageNotInUse) [[unlikely]] {
+  if (page_has(page, kPageNotInUse)) [[unlikely]] {
     report_invalid_pointer(p, "free");
     return;
   }
-  Block* block = (page->flags & kPageHasAligned) ? page_block_of(page, p) : static_cast<Block*>(p);
+  Block* block = page_has(page, kPageHasAligned) ? page_block_of(page, p) : static_cast<Block*>(p);
   const uintptr_t owner = s->thread_id.load(std::memory_order_acquire);
   if (owner == current_thread_id()) {
     free_block_local(page, block);

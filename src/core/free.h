@@ -15,7 +15,7 @@ inline void free_block_local(Page* page, Block* block) {
   page->local_free = block;
   if (--page->used == 0) [[unlikely]] {
     page_retire(page);
-  } else if (page->flags & kPageInFull) [[unlikely]] {
+  } else if (page_has(page, kPageInFull)) [[unlikely]] {
     page_unfull(page);
   }
 }
@@ -39,7 +39,7 @@ inline void free_fast(void* p) {
     return;
   }
   Page* page = segment_page_of(s, p);
-  if (s->thread_id.load(std::memory_order_relaxed) == current_thread_id() && page->flags == 0) [[likely]] {
+  if (s->thread_id.load(std::memory_order_relaxed) == current_thread_id() && page_flags(page) == 0) [[likely]] {
     free_block_local(page, static_cast<Block*>(p));
     return;
   }

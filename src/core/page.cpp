@@ -96,7 +96,7 @@ void page_retire(Page* page) {
   PageQueue* pq = heap_queue_of(heap, page);
   // The only page of a small or medium bin stays for a few slow paths, so a
   // bin that empties and refills does not go back and forth to the OS.
-  if (page->block_size <= kMediumObjMax && !(page->flags & kPageInFull) && pq->first == page && pq->last == page) {
+  if (page->block_size <= kMediumObjMax && !page_has(page, kPageInFull) && pq->first == page && pq->last == page) {
     page->retire_expire = kRetireCycles;
     const size_t bin = static_cast<size_t>(pq - heap->pages);
     if (bin < heap->retired_min) heap->retired_min = bin;
@@ -107,11 +107,11 @@ void page_retire(Page* page) {
 }
 
 void page_to_full(Page* page, PageQueue* pq) {
-  if (page->flags & kPageInFull) return;
+  if (page_has(page, kPageInFull)) return;
   Heap* heap = page_heap(page);
   page_set_delayed(page, kUseDelayedFree, false);
   queue_move(heap, pq, &heap->pages[kBinFull], page);
-  page->flags |= kPageInFull;
+  page_add_flag(page, kPageInFull);
   // A free from another thread may have landed just before the mode changed;
   // if so, the page is not full after all.
   page_collect(page, false);
@@ -119,9 +119,9 @@ void page_to_full(Page* page, PageQueue* pq) {
 }
 
 void page_unfull(Page* page) {
-  if (!(page->flags & kPageInFull)) return;
+  if (!page_has(page, kPageInFull)) return;
   Heap* heap = page_heap(page);
-  page->flags &= static_cast<uint8_t>(~kPageInFull);
+  page_drop_flag(page, kPageInFull);
   queue_move(heap, &heap->pages[kBinFull], heap_queue_of(heap, page), page);
 }
 

@@ -8,7 +8,7 @@ namespace shardguard {
 
 
 inline size_t page_bin(const Page* page) {
-  if (page->flags & kPageInFull) return kBinFull;
+  if (page_has(page, kPageInFull)) return kBinFull;
   if (page->block_size > kLargeObjMax) return kBinHuge;
   return bin_of(page->block_size);
 }

@@ -97,7 +97,7 @@ Segment* segment_alloc(ThreadData* tld, SegmentKind kind, size_t block_size) {
   s->info_size = info;
   for (uint32_t i = 0; i < shape.capacity; i++) {
     s->pages[i].slot = i;
-    s->pages[i].flags = kPageNotInUse;
+    page_set_flags(&s->pages[i], kPageNotInUse);
     s->pages[i].is_zero_init = true;  // fresh from the OS, or purged in the cache
   }
   s->thread_id.store(tld->thread_id, std::memory_order_release);
@@ -154,7 +154,7 @@ Page* take_slot(Segment* s, uint32_t slot) {
     page->purge_at = 0;
     s->purge_pending--;
   }
-  page->flags = 0;
+  page_set_flags(page, 0);
   s->used++;
   stats::add(stats::pages, 1);
   return page;
@@ -182,7 +182,7 @@ Page* slot_alloc(Heap* heap, SegmentKind kind) {
   }
   Segment* s = fq.first;
   uint32_t slot = 0;
-  while (!(s->pages[slot].flags & kPageNotInUse)) slot++;  // a free slot exists: s is in fq
+  while (!page_has(&s->pages[slot], kPageNotInUse)) slot++;  // a free slot exists: s is in fq
   Page* page = take_slot(s, slot);
   if (s->used == s->capacity) free_queue_drop(tld, s);
   return page;
@@ -201,11 +201,11 @@ void adopt(Segment* s, Heap* heap) {
   uint32_t remaining = s->used;
   for (uint32_t i = 0; remaining > 0 && i < s->capacity; i++) {  // s is gone once remaining hits 0
     Page* page = &s->pages[i];
-    if (page->flags & kPageNotInUse) continue;
+    if (page_has(page, kPageNotInUse)) continue;
     remaining--;
     page->xheap.store(heap, std::memory_order_release);
     page_set_delayed(page, kUseDelayedFree, true);
-    page->flags &= static_cast<uint8_t>(~kPageInFull);
+    page_drop_flag(page, kPageInFull);
     page_collect(page, true);
     if (page->used == 0) {
       segment_page_free(page, tld);  // may free s itself, on the last page
@@ -231,7 +231,7 @@ void segment_page_free(Page* page, ThreadData* tld) {
   Segment* s = segment_of_page(page);
   // The slot keeps block_size and capacity: they tell a later purge how much
   // memory the page touched.
-  page->flags = kPageNotInUse;
+  page_set_flags(page, kPageNotInUse);
   page->free = page->local_free = nullptr;
   page->used = 0;
   page->retire_expire = 0;

@@ -40,7 +40,9 @@ inline constexpr uint8_t kPageNotInUse = 4;    // slot is free: a free() into it
 struct Page {
   Block* free;
   uint32_t used;      // blocks handed out and not yet collected back
-  uint8_t flags;      // kPage* bits; 0 on the free fast path
+  // kPage* bits; 0 on the free fast path. Written by the owner only, read by
+  // any thread (relaxed: a stale in-full bit only sends a free to the slow path).
+  std::atomic<uint8_t> flags;
   bool free_is_zero;  // every block on `free` is fresh, zeroed memory (but its link word)
   bool is_zero_init;  // the page's memory was zero when the page was initialized
   uint8_t retire_expire;
@@ -57,6 +59,12 @@ struct Page {
   // pending). capacity and block_size then tell how much was touched.
   int64_t purge_at;
 };
+
+inline uint8_t page_flags(const Page* page) { return page->flags.load(std::memory_order_relaxed); }
+inline bool page_has(const Page* page, uint8_t flag) { return (page_flags(page) & flag) != 0; }
+inline void page_set_flags(Page* page, uint8_t flags) { page->flags.store(flags, std::memory_order_relaxed); }
+inline void page_add_flag(Page* page, uint8_t flag) { page_set_flags(page, page_flags(page) | flag); }
+inline void page_drop_flag(Page* page, uint8_t flag) { page_set_flags(page, page_flags(page) & static_cast<uint8_t>(~flag)); }
 
 struct PageQueue {
   Page* first;
