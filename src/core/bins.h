@@ -15,7 +15,10 @@ inline constexpr size_t kBinCount = kBinFull + 1;
 constexpr size_t bin_of(size_t size) {
   size_t wsize = (size + kWordSize - 1) / kWordSize;
   if (wsize <= 1) return 1;
-  if (wsize <= 8) return wsize;
+  // Up to 64 bytes, sizes round to 16: every block of 16 bytes or more is
+  // 16-byte aligned, as glibc's are (programs rely on it). Bins 3, 5 and 7
+  // stay unused.
+  if (wsize <= 8) return (wsize + 1) & ~size_t{1};
   if (size > kLargeObjMax) return kBinHuge;
   wsize--;
   const size_t b = std::bit_width(wsize) - 1;  // b >= 3 here
@@ -27,6 +30,9 @@ constexpr std::array<size_t, kBinCount> make_bin_sizes() {
   std::array<size_t, kBinCount> sizes{};
   for (size_t w = 1; w <= kLargeObjMax / kWordSize; w++) sizes[bin_of(w * kWordSize)] = w * kWordSize;
   sizes[0] = kWordSize;
+  for (size_t bin = 1; bin < kBinHuge; bin++) {
+    if (sizes[bin] == 0) sizes[bin] = sizes[bin - 1];  // unused bins: keeps direct-table ranges contiguous
+  }
   sizes[kBinHuge] = kLargeObjMax + kWordSize;      // sentinels: never used as block sizes
   sizes[kBinFull] = kLargeObjMax + 2 * kWordSize;
   return sizes;
@@ -40,6 +46,6 @@ constexpr size_t bin_block_size(size_t bin) { return kBinSizes[bin]; }
 
 static_assert(bin_of(kLargeObjMax) == kBinHuge - 1, "bins must end exactly at kLargeObjMax");
 static_assert(bin_of(kLargeObjMax + 1) == kBinHuge);
-static_assert(kBinSizes[8] == 64 && kBinSizes[9] == 80 && kBinSizes[kBinHuge - 1] == kLargeObjMax);
+static_assert(kBinSizes[2] == 16 && kBinSizes[4] == 32 && kBinSizes[8] == 64 && kBinSizes[9] == 80 && kBinSizes[kBinHuge - 1] == kLargeObjMax);
 
 }  // namespace shardguard

@@ -40,6 +40,8 @@ void page_extend(Page* page) {
   page->free = reinterpret_cast<Block*>(first);
   page->free_is_zero = page->is_zero_init;
   page->capacity += static_cast<uint32_t>(count);
+  const size_t used_bytes = size_t{page->capacity} * bsize;
+  if (used_bytes > page->dirty_size) page->dirty_size = used_bytes;
 }
 
 namespace {

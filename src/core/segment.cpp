@@ -75,6 +75,8 @@ constexpr size_t info_size_of(uint32_t capacity) {
   return round_up(sizeof(Segment) + (capacity - 1) * sizeof(Page), kOsPageSize);
 }
 
+constexpr size_t kLargestInfoSize = info_size_of(shape_of(SegmentKind::kSmall).capacity);
+
 Segment* segment_alloc(ThreadData* tld, SegmentKind kind, size_t block_size) {
   const Shape shape = shape_of(kind);
   const size_t info = info_size_of(shape.capacity);
@@ -82,13 +84,19 @@ Segment* segment_alloc(ThreadData* tld, SegmentKind kind, size_t block_size) {
   if (kind == SegmentKind::kHuge) size = round_up(info + block_size, kSegmentSize);
 
   void* mem = size == kSegmentSize ? segment_cache::pop() : nullptr;
-  if (!mem) mem = os::alloc_aligned(size, kSegmentSize);
-  if (!mem) return nullptr;
+  if (mem) {
+    // The cache purged everything but the old header, whose kind may have had
+    // a larger header than this one: clear the largest, so all after `info`
+    // reads as zero again.
+    memset(mem, 0, kLargestInfoSize);
+  } else {
+    mem = os::alloc_aligned(size, kSegmentSize);
+    if (!mem) return nullptr;
+  }
   if (!segment_map_insert(static_cast<Segment*>(mem), size)) {
     os::free(mem, size);
     return nullptr;
   }
-  memset(mem, 0, info);  // a cached segment's header is stale
   auto* s = static_cast<Segment*>(mem);
   s->kind = kind;
   s->page_shift = shape.page_shift;
@@ -110,9 +118,9 @@ Segment* segment_alloc(ThreadData* tld, SegmentKind kind, size_t block_size) {
 void slot_purge(Segment* s, Page* page) {
   size_t area_size;
   uint8_t* area = page_area(s, page, &area_size);
-  const size_t touched = round_up(size_t{page->capacity} * page->block_size, kOsPageSize);
-  os::purge(area, touched < area_size ? touched : area_size);
-  page->capacity = 0;
+  const size_t dirty = round_up(page->dirty_size, kOsPageSize);
+  os::purge(area, dirty < area_size ? dirty : area_size);
+  page->dirty_size = 0;
   page->purge_at = 0;
   page->is_zero_init = true;
   s->purge_pending--;
@@ -229,8 +237,7 @@ Page* segment_page_alloc(Heap* heap, size_t block_size) {
 
 void segment_page_free(Page* page, ThreadData* tld) {
   Segment* s = segment_of_page(page);
-  // The slot keeps block_size and capacity: they tell a later purge how much
-  // memory the page touched.
+  // The slot keeps dirty_size: it tells a later purge how much to give back.
   page_set_flags(page, kPageNotInUse);
   page->free = page->local_free = nullptr;
   page->used = 0;

@@ -55,8 +55,11 @@ struct Page {
   Page* next;  // in the page queue
   Page* prev;
   uint32_t slot;  // index in the segment
-  // A free slot whose memory is still dirty: when to purge it (0: nothing
-  // pending). capacity and block_size then tell how much was touched.
+  // Bytes from the page start that may be dirty: the high-water mark of all
+  // uses of the slot since its last purge (a reuse with smaller blocks must
+  // not hide what an earlier use touched).
+  size_t dirty_size;
+  // A free slot whose memory is still dirty: when to purge it (0: nothing pending).
   int64_t purge_at;
 };
 
