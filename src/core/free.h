@@ -40,7 +40,11 @@ inline void free_fast(void* p) {
   }
   Page* page = segment_page_of(s, p);
   if (s->thread_id.load(std::memory_order_relaxed) == current_thread_id() && page_flags(page) == 0) [[likely]] {
-    free_block_local(page, static_cast<Block*>(p));
+    // Not in the full queue (flags == 0): only the last free needs more work.
+    auto* block = static_cast<Block*>(p);
+    block->next = page->local_free;
+    page->local_free = block;
+    if (--page->used == 0) [[unlikely]] page_retire(page);
     return;
   }
   free_generic(s, page, p);

@@ -79,10 +79,8 @@ void thread_done() {
   Heap* backing = &tld->backing;
   tls_default_heap = backing;
   // First-class heaps left alive hand their blocks to the backing heap.
-  while (tld->heaps != backing || backing->next) {
-    Heap* h = tld->heaps == backing ? backing->next : tld->heaps;
-    heap_delete(h);
-  }
+  // (heaps are pushed at the front: the backing heap is the last one).
+  while (tld->heaps != backing) heap_delete(tld->heaps);
   heap_stop_delayed_frees(backing);
   // Free what is empty; detach the rest from the heap, which goes away.
   heap_visit_pages(backing, [&](Page* page, PageQueue* pq) {
