@@ -28,7 +28,11 @@ constexpr size_t bin_of(size_t size) {
 namespace detail {
 constexpr std::array<size_t, kBinCount> make_bin_sizes() {
   std::array<size_t, kBinCount> sizes{};
-  for (size_t w = 1; w <= kLargeObjMax / kWordSize; w++) sizes[bin_of(w * kWordSize)] = w * kWordSize;
+  for (size_t w = 1; w <= 8; w++) sizes[bin_of(w * kWordSize)] = w * kWordSize;
+  // Above 64 bytes, bin (4b + q - 3) ends at word size 2^b + (q+1) * 2^(b-2).
+  for (size_t b = 3; (size_t{1} << b) * kWordSize < kLargeObjMax; b++) {
+    for (size_t q = 0; q < 4; q++) sizes[4 * b + q - 3] = ((size_t{1} << b) + ((q + 1) << (b - 2))) * kWordSize;
+  }
   sizes[0] = kWordSize;
   for (size_t bin = 1; bin < kBinHuge; bin++) {
     if (sizes[bin] == 0) sizes[bin] = sizes[bin - 1];  // unused bins: keeps direct-table ranges contiguous
@@ -45,6 +49,13 @@ inline constexpr std::array<size_t, kBinCount> kBinSizes = detail::make_bin_size
 constexpr size_t bin_block_size(size_t bin) { return kBinSizes[bin]; }
 
 static_assert(bin_of(kLargeObjMax) == kBinHuge - 1, "bins must end exactly at kLargeObjMax");
+// Each bin's size is the largest size that maps to it.
+static_assert([] {
+  for (size_t bin = 9; bin < kBinHuge; bin++) {
+    if (bin_of(kBinSizes[bin]) != bin || bin_of(kBinSizes[bin] + 1) != bin + 1) return false;
+  }
+  return true;
+}());
 static_assert(bin_of(kLargeObjMax + 1) == kBinHuge);
 static_assert(kBinSizes[2] == 16 && kBinSizes[4] == 32 && kBinSizes[8] == 64 && kBinSizes[9] == 80 && kBinSizes[kBinHuge - 1] == kLargeObjMax);
 
