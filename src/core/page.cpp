@@ -96,9 +96,9 @@ void page_free(Page* page, PageQueue* pq) {
 void page_retire(Page* page) {
   Heap* heap = page_heap(page);
   PageQueue* pq = heap_queue_of(heap, page);
-  // The only page of a small or medium bin stays for a few slow paths, so a
-  // bin that empties and refills does not go back and forth to the OS.
-  if (page->block_size <= kMediumObjMax && !page_has(page, kPageInFull) && pq->first == page && pq->last == page) {
+  // The only page of a bin stays for a few slow paths, so a bin that empties
+  // and refills does not go back and forth to the OS.
+  if (page->block_size <= kLargeObjMax && !page_has(page, kPageInFull) && pq->first == page && pq->last == page) {
     page->retire_expire = kRetireCycles;
     const size_t bin = static_cast<size_t>(pq - heap->pages);
     if (bin < heap->retired_min) heap->retired_min = bin;

@@ -188,9 +188,18 @@ Page* slot_alloc(Heap* heap, SegmentKind kind) {
     if (!s) return nullptr;
     free_queue_add(tld, s);
   }
+  // Prefer a slot whose memory is still resident (purge pending): no page
+  // faults, and one less purge.
   Segment* s = fq.first;
-  uint32_t slot = 0;
-  while (!page_has(&s->pages[slot], kPageNotInUse)) slot++;  // a free slot exists: s is in fq
+  uint32_t slot = s->capacity;
+  for (uint32_t i = 0; i < s->capacity; i++) {
+    if (!page_has(&s->pages[i], kPageNotInUse)) continue;
+    if (slot == s->capacity) slot = i;
+    if (s->pages[i].purge_at != 0) {
+      slot = i;
+      break;
+    }
+  }
   Page* page = take_slot(s, slot);
   if (s->used == s->capacity) free_queue_drop(tld, s);
   return page;
@@ -252,14 +261,13 @@ void segment_page_free(Page* page, ThreadData* tld) {
     segment_free(s, tld);
     return;
   }
+  // The slot stays dirty for kPurgeDelayMs; an empty segment stays owned as
+  // long, so a burst of frees followed by a burst of allocations reuses
+  // the same memory without a system call or a page fault.
   page->is_zero_init = false;
   page->purge_at = os::now_ms() + kPurgeDelayMs;
   s->purge_pending++;
   if (page->purge_at < tld->purge_next) tld->purge_next = page->purge_at;
-  if (s->used == 0) {
-    segment_free(s, tld);
-    return;
-  }
   free_queue_add(tld, s);
   segments_purge_expired(tld, false);
 }
@@ -270,10 +278,14 @@ void segments_purge_expired(ThreadData* tld, bool force) {
   if (!force && now < tld->purge_next) return;
   int64_t next = INT64_MAX;
   for (SegmentList* fq : {&tld->small_free, &tld->medium_free}) {
-    for (Segment* s = fq->first; s; s = s->free_next) {
-      if (s->purge_pending == 0) continue;
-      const int64_t due = segment_purge(s, now, force);
-      if (due < next) next = due;
+    for (Segment* s = fq->first; s;) {
+      Segment* following = s->free_next;
+      if (s->purge_pending > 0) {
+        const int64_t due = segment_purge(s, now, force);
+        if (due < next) next = due;
+      }
+      if (s->used == 0 && s->purge_pending == 0) segment_free(s, tld);  // empty past its delay
+      s = following;
     }
   }
   tld->purge_next = next;
