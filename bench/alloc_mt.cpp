@@ -30,6 +30,8 @@
 #include <thread>
 #include <vector>
 
+#include "xorshift.h"
+
 namespace {
 
 constexpr unsigned kDefaultThreads = 2;
@@ -39,18 +41,6 @@ constexpr uint64_t kStepsPerRound = 40000;    // replacements per thread per rou
 constexpr uint64_t kBatchesPerRound = 300;    // producer/consumer batches per pair per round
 constexpr size_t kBatchSize = 64;             // blocks per batch
 constexpr size_t kRingCap = 64;               // SPSC ring capacity (power of two)
-
-struct XorShift64 {
-  uint64_t s;
-  explicit XorShift64(uint64_t seed) : s(seed ? seed : 0x9E3779B97F4A7C15ull) {}
-  uint64_t next() {
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    return s;
-  }
-  uint64_t below(uint64_t n) { return next() % n; }
-};
 
 struct Header {
   uint64_t seq;

@@ -21,24 +21,14 @@
 #include <cstring>
 #include <new>
 
+#include "xorshift.h"
+
 namespace {
 
 constexpr uint64_t kDefaultIterations = 7000000;
 constexpr size_t kRingSlots = 8192;   // live working set
 constexpr int kTreeDepth = 14;        // 32767 nodes per tree
 constexpr uint64_t kTreeEvery = 100000; // churn steps between tree phases
-
-struct XorShift64 {
-  uint64_t s;
-  explicit XorShift64(uint64_t seed) : s(seed ? seed : 0x9E3779B97F4A7C15ull) {}
-  uint64_t next() {
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    return s;
-  }
-  uint64_t below(uint64_t n) { return next() % n; }
-};
 
 [[noreturn]] void fail(const char* what, const void* p, size_t size, uint64_t tag) {
   std::fprintf(stderr, "alloc_st: CORRUPTION: %s (block %p, size %zu, tag %" PRIu64 ")\n", what, p,

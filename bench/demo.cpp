@@ -29,19 +29,9 @@
 #include <thread>
 #include <vector>
 
-namespace {
+#include "xorshift.h"
 
-struct XorShift64 {
-  uint64_t s;
-  explicit XorShift64(uint64_t seed) : s(seed ? seed : 0x9E3779B97F4A7C15ull) {}
-  uint64_t next() {
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    return s;
-  }
-  uint64_t below(uint64_t n) { return next() % n; }
-};
+namespace {
 
 enum Kind : uint8_t { kMalloc, kCalloc, kPosixMemalign, kAlignedAlloc, kNewAligned, kNewPlain };
 
