@@ -6,6 +6,7 @@
 #include "core/heap.h"
 #include "core/page_queue.h"
 #include "core/segment.h"
+#include "core/thread.h"
 
 namespace shardguard {
 
@@ -139,7 +140,19 @@ bool page_try_set_delayed(Page* page, DelayedMode mode, bool override_never) {
 }
 
 void page_set_delayed(Page* page, DelayedMode mode, bool override_never) {
-  while (!page_try_set_delayed(page, mode, override_never)) sched_yield();
+  // A delayed free holds kDelayedFreeing for a few instructions. One that is
+  // still held after many yields in a forked child belongs to a thread that
+  // did not survive the fork: take the page over (its block is lost to the
+  // child, which is all that is lost).
+  for (int spins = 0; !page_try_set_delayed(page, mode, override_never); spins++) {
+    if (spins >= 1000 && process_is_fork_child()) {
+      uintptr_t tf = page->xthread_free.load(std::memory_order_relaxed);
+      if (tf_mode(tf) == kDelayedFreeing) {
+        page->xthread_free.compare_exchange_strong(tf, (tf & ~kDelayedMask) | kNoDelayedFree, std::memory_order_acq_rel);
+      }
+    }
+    sched_yield();
+  }
 }
 
 }  // namespace shardguard

@@ -1,6 +1,9 @@
 #include "core/thread.h"
 
 #include <pthread.h>
+#include <sched.h>
+
+#include <atomic>
 
 #include "core/abandoned.h"
 #include "core/error.h"
@@ -21,7 +24,6 @@ namespace {
 
 pthread_key_t thread_key;
 pthread_once_t process_once = PTHREAD_ONCE_INIT;
-pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
 void on_thread_exit(void* value) {
   if (value) thread_done();
@@ -39,7 +41,10 @@ void after_fork_parent() {
   abandoned::unlock_after_fork(false);
   meta::unlock_after_fork(false);
 }
+std::atomic<bool> fork_child{false};
+
 void after_fork_child() {
+  fork_child.store(true, std::memory_order_relaxed);
   segment_cache::unlock_after_fork(true);
   abandoned::unlock_after_fork(true);
   meta::unlock_after_fork(true);
@@ -50,16 +55,39 @@ void process_init() {
   if (pthread_key_create(&thread_key, on_thread_exit) != 0) fatal("cannot create the thread-exit key");
 }
 
-// pthread_atfork may allocate, so it runs once a heap is in place.
-void register_atfork() { pthread_atfork(before_fork, after_fork_parent, after_fork_child); }
+// The fork handlers must be in place before any lock is first taken: a fork
+// while another thread held a lock that no handler knew of would leave it
+// held forever in the child. pthread_atfork may itself call malloc, which
+// comes back here on the same thread: that nested call goes ahead (the
+// registering thread holds no lock yet), every other thread waits.
+enum AtforkState { kAtforkNone, kAtforkRegistering, kAtforkDone };
+std::atomic<int> atfork_state{kAtforkNone};
+constinit thread_local bool registering_atfork __attribute__((tls_model("initial-exec"))) = false;
+
+void ensure_atfork_registered() {
+  int state = atfork_state.load(std::memory_order_acquire);
+  if (state == kAtforkDone) [[likely]] return;
+  if (state == kAtforkNone && atfork_state.compare_exchange_strong(state, kAtforkRegistering, std::memory_order_acq_rel)) {
+    registering_atfork = true;
+    pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+    registering_atfork = false;
+    atfork_state.store(kAtforkDone, std::memory_order_release);
+    return;
+  }
+  while (!registering_atfork && atfork_state.load(std::memory_order_acquire) != kAtforkDone) sched_yield();
+}
 
 }  // namespace
 
 void thread_set_default_heap(Heap* heap) { tls_default_heap = heap; }
 
+bool process_is_fork_child() { return fork_child.load(std::memory_order_relaxed); }
+
 Heap* thread_init() {
   if (heap_is_initialized(tls_default_heap)) return tls_default_heap;
   pthread_once(&process_once, process_init);
+  ensure_atfork_registered();
+  if (heap_is_initialized(tls_default_heap)) return tls_default_heap;  // pthread_atfork allocated
   auto* tld = static_cast<ThreadData*>(meta::alloc(sizeof(ThreadData)));
   if (!tld) return nullptr;
   tld->thread_id = current_thread_id();
@@ -68,7 +96,6 @@ Heap* thread_init() {
   tls_default_heap = &tld->backing;
   stats::add(stats::threads, 1);
   pthread_setspecific(thread_key, tld);
-  pthread_once(&atfork_once, register_atfork);
   return tls_default_heap;
 }
 

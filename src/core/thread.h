@@ -22,6 +22,11 @@ inline Heap* thread_default_heap_initialized() {
   return heap;
 }
 
+// True in a process created by fork() from a process that had threads of
+// ours: state left half-done by threads that did not survive the fork may
+// then be taken over instead of waited for.
+bool process_is_fork_child();
+
 // Releases the calling thread's heaps (also called by the thread-exit hook).
 void thread_done();
 
