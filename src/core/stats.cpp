@@ -20,14 +20,18 @@ void sub(Counter& c, int64_t amount) { c.current.fetch_sub(amount, std::memory_o
 
 namespace {
 
-void line(OutputFn* out, void* arg, const char* name, const Counter& c, bool bytes) {
+// A gauge (bytes or objects in use) shows current and peak; an event
+// counter only its total.
+void line(OutputFn* out, void* arg, const char* name, const Counter& c, bool bytes, bool gauge) {
   char buf[160];
   const double unit = bytes ? 1024.0 * 1024.0 : 1.0;
   const char* suffix = bytes ? " MiB" : "";
-  snprintf(buf, sizeof buf, "%-12s current %10.2f%s  peak %10.2f%s  total %12.2f%s\n", name,
-           static_cast<double>(c.current.load(std::memory_order_relaxed)) / unit, suffix,
-           static_cast<double>(c.peak.load(std::memory_order_relaxed)) / unit, suffix,
-           static_cast<double>(c.total.load(std::memory_order_relaxed)) / unit, suffix);
+  const auto value = [&](const std::atomic<int64_t>& v) { return static_cast<double>(v.load(std::memory_order_relaxed)) / unit; };
+  if (gauge) {
+    snprintf(buf, sizeof buf, "  %-12s current %10.2f%s  peak %10.2f%s\n", name, value(c.current), suffix, value(c.peak), suffix);
+  } else {
+    snprintf(buf, sizeof buf, "  %-12s total   %10.0f\n", name, value(c.total));
+  }
   out(buf, arg);
 }
 
@@ -38,15 +42,15 @@ void to_stderr(const char* msg, void*) { write_stderr(msg); }
 void print(OutputFn* out, void* arg) {
   if (!out) out = to_stderr;
   out("shardguard statistics (process-wide):\n", arg);
-  line(out, arg, "reserved", reserved, true);
-  line(out, arg, "segments", segments, false);
-  line(out, arg, "pages", pages, false);
-  line(out, arg, "huge blocks", huge, false);
-  line(out, arg, "purges", purges, false);
-  line(out, arg, "threads", threads, false);
-  line(out, arg, "abandoned", abandoned, false);
-  line(out, arg, "reclaimed", reclaimed, false);
-  line(out, arg, "cache hits", cache_hits, false);
+  line(out, arg, "reserved", reserved, true, true);
+  line(out, arg, "segments", segments, false, true);
+  line(out, arg, "pages", pages, false, true);
+  line(out, arg, "huge blocks", huge, false, true);
+  line(out, arg, "threads", threads, false, true);
+  line(out, arg, "abandoned", abandoned, false, true);
+  line(out, arg, "purges", purges, false, false);
+  line(out, arg, "reclaimed", reclaimed, false, false);
+  line(out, arg, "cache hits", cache_hits, false, false);
 }
 
 }  // namespace shardguard::stats
