@@ -24,10 +24,7 @@ void* mi_zalloc_aligned(size_t size, size_t alignment) noexcept {
 }
 void* mi_calloc_aligned_at(size_t count, size_t size, size_t alignment, size_t offset) noexcept {
   size_t total;
-  if (mul_overflows(count, size, &total)) {
-    errno = ENOMEM;
-    return nullptr;
-  }
+  if (!checked_total(count, size, &total)) return nullptr;
   return heap_malloc_aligned_at(tls_default_heap, total, alignment, offset, true);
 }
 void* mi_calloc_aligned(size_t count, size_t size, size_t alignment) noexcept {

@@ -19,19 +19,13 @@ void* mi_zalloc(size_t size) noexcept { return default_malloc(size, true); }
 
 void* mi_calloc(size_t count, size_t size) noexcept {
   size_t total;
-  if (mul_overflows(count, size, &total)) {
-    errno = ENOMEM;
-    return nullptr;
-  }
+  if (!checked_total(count, size, &total)) return nullptr;
   return default_malloc(total, true);
 }
 
 void* mi_mallocn(size_t count, size_t size) noexcept {
   size_t total;
-  if (mul_overflows(count, size, &total)) {
-    errno = ENOMEM;
-    return nullptr;
-  }
+  if (!checked_total(count, size, &total)) return nullptr;
   return default_malloc(total);
 }
 
@@ -43,10 +37,7 @@ void* mi_realloc(void* p, size_t newsize) noexcept { return heap_realloc(tls_def
 
 void* mi_reallocn(void* p, size_t count, size_t size) noexcept {
   size_t total;
-  if (mul_overflows(count, size, &total)) {
-    errno = ENOMEM;
-    return nullptr;
-  }
+  if (!checked_total(count, size, &total)) return nullptr;
   return heap_realloc(tls_default_heap, p, total);
 }
 

@@ -38,10 +38,7 @@ void* mi_heap_zalloc(mi_heap_t* heap, size_t size) noexcept { return heap_malloc
 
 void* mi_heap_calloc(mi_heap_t* heap, size_t count, size_t size) noexcept {
   size_t total;
-  if (mul_overflows(count, size, &total)) {
-    errno = ENOMEM;
-    return nullptr;
-  }
+  if (!checked_total(count, size, &total)) return nullptr;
   return heap_malloc(to_heap(heap), total, true);
 }
 
@@ -63,10 +60,7 @@ void* mi_heap_zalloc_aligned(mi_heap_t* heap, size_t size, size_t alignment) noe
 }
 void* mi_heap_calloc_aligned_at(mi_heap_t* heap, size_t count, size_t size, size_t alignment, size_t offset) noexcept {
   size_t total;
-  if (mul_overflows(count, size, &total)) {
-    errno = ENOMEM;
-    return nullptr;
-  }
+  if (!checked_total(count, size, &total)) return nullptr;
   return heap_malloc_aligned_at(to_heap(heap), total, alignment, offset, true);
 }
 void* mi_heap_calloc_aligned(mi_heap_t* heap, size_t count, size_t size, size_t alignment) noexcept {

@@ -1,6 +1,7 @@
 // malloc(): the fast path pops the first free block of the bin's first page
 // through the direct table; everything else goes to malloc_generic.
 #pragma once
+#include <cerrno>
 #include <cstring>
 
 #include "core/thread.h"
@@ -32,8 +33,15 @@ inline void* heap_malloc(Heap* heap, size_t size, bool zero = false) {
 
 inline void* default_malloc(size_t size, bool zero = false) { return heap_malloc(tls_default_heap, size, zero); }
 
-// count * size, or false on overflow.
-inline bool mul_overflows(size_t count, size_t size, size_t* total) { return __builtin_mul_overflow(count, size, total); }
+// *total = count * size; on overflow sets errno to ENOMEM and returns false
+// (calloc, reallocarray and the mi_*n functions fail like an impossible size).
+inline bool checked_total(size_t count, size_t size, size_t* total) {
+  if (__builtin_mul_overflow(count, size, total)) [[unlikely]] {
+    errno = ENOMEM;
+    return false;
+  }
+  return true;
+}
 
 // Bytes usable from p to the end of its block; 0 for nullptr or a pointer
 // that is not ours (reported).

@@ -33,10 +33,7 @@ void free_block_mt(Page* page, Block* block) {
   Heap* heap = page->xheap.load(std::memory_order_acquire);
   Block* pending = block;
   if (heap) {
-    Block* head = heap->thread_delayed_free.load(std::memory_order_relaxed);
-    do {
-      block->next = head;
-    } while (!heap->thread_delayed_free.compare_exchange_weak(head, block, std::memory_order_release, std::memory_order_relaxed));
+    heap_delayed_push(heap, block);
     pending = nullptr;
   }
   // Leave the delayed window; without a heap, the block goes to the page.

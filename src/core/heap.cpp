@@ -54,12 +54,7 @@ void heap_delayed_free(Heap* heap) {
   Block* block = heap->thread_delayed_free.exchange(nullptr, std::memory_order_acquire);
   while (block) {
     Block* next = block->next;
-    if (!free_delayed_block(block)) {
-      Block* head = heap->thread_delayed_free.load(std::memory_order_relaxed);
-      do {
-        block->next = head;
-      } while (!heap->thread_delayed_free.compare_exchange_weak(head, block, std::memory_order_release, std::memory_order_relaxed));
-    }
+    if (!free_delayed_block(block)) heap_delayed_push(heap, block);
     block = next;
   }
 }

@@ -14,6 +14,14 @@ inline bool heap_is_initialized(const Heap* heap) { return heap != &heap_empty; 
 
 void heap_init(Heap* heap, ThreadData* tld, bool is_backing);
 
+// Pushes a block onto the heap's delayed list (any thread, one CAS).
+inline void heap_delayed_push(Heap* heap, Block* block) {
+  Block* head = heap->thread_delayed_free.load(std::memory_order_relaxed);
+  do {
+    block->next = head;
+  } while (!heap->thread_delayed_free.compare_exchange_weak(head, block, std::memory_order_release, std::memory_order_relaxed));
+}
+
 // Frees the blocks other threads handed over through the delayed list.
 void heap_delayed_free(Heap* heap);
 // Frees retired pages whose grace period ran out (all of them with force).

@@ -19,10 +19,7 @@ SG_EXPORT void free(void* p) noexcept { free_fast(p); }
 
 SG_EXPORT void* calloc(size_t count, size_t size) noexcept {
   size_t total;
-  if (mul_overflows(count, size, &total)) {
-    errno = ENOMEM;
-    return nullptr;
-  }
+  if (!checked_total(count, size, &total)) return nullptr;
   return default_malloc(total, true);
 }
 
@@ -30,10 +27,7 @@ SG_EXPORT void* realloc(void* p, size_t size) noexcept { return heap_realloc(tls
 
 SG_EXPORT void* reallocarray(void* p, size_t count, size_t size) noexcept {
   size_t total;
-  if (mul_overflows(count, size, &total)) {
-    errno = ENOMEM;
-    return nullptr;
-  }
+  if (!checked_total(count, size, &total)) return nullptr;
   return heap_realloc(tls_default_heap, p, total);
 }
 
