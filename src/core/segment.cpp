@@ -114,28 +114,35 @@ Segment* segment_alloc(ThreadData* tld, SegmentKind kind, size_t block_size) {
   return s;
 }
 
-// Gives a free slot's dirty memory back to the OS.
-void slot_purge(Segment* s, Page* page) {
-  size_t area_size;
-  uint8_t* area = page_area(s, page, &area_size);
-  const size_t dirty = round_up(page->dirty_size, kOsPageSize);
-  os::purge(area, dirty < area_size ? dirty : area_size);
-  page->dirty_size = 0;
-  page->purge_at = 0;
-  page->is_zero_init = true;
-  s->purge_pending--;
-}
-
 // Purges the segment's pending slots that are due at `now` (all with
 // force); returns the earliest purge time still pending, or INT64_MAX.
+// Adjacent dirty ranges go to the OS in one call.
 int64_t segment_purge(Segment* s, int64_t now, bool force) {
   int64_t next = INT64_MAX;
+  uint8_t* run_start = nullptr;
+  uint8_t* run_end = nullptr;
   for (uint32_t i = 0; i < s->capacity && s->purge_pending > 0; i++) {
     Page* page = &s->pages[i];
     if (page->purge_at == 0) continue;
-    if (force || page->purge_at <= now) slot_purge(s, page);
-    else if (page->purge_at < next) next = page->purge_at;
+    if (!force && page->purge_at > now) {
+      if (page->purge_at < next) next = page->purge_at;
+      continue;
+    }
+    size_t area_size;
+    uint8_t* area = page_area(s, page, &area_size);
+    const size_t dirty = round_up(page->dirty_size, kOsPageSize);
+    uint8_t* end = area + (dirty < area_size ? dirty : area_size);
+    if (area != run_end) {
+      if (run_start) os::purge(run_start, static_cast<size_t>(run_end - run_start));
+      run_start = area;
+    }
+    run_end = end;
+    page->dirty_size = 0;
+    page->purge_at = 0;
+    page->is_zero_init = true;
+    s->purge_pending--;
   }
+  if (run_start) os::purge(run_start, static_cast<size_t>(run_end - run_start));
   return next;
 }
 
