@@ -83,11 +83,11 @@ Segment* segment_alloc(ThreadData* tld, SegmentKind kind, size_t block_size) {
   size_t size = kSegmentSize;
   if (kind == SegmentKind::kHuge) size = round_up(info + block_size, kSegmentSize);
 
-  void* mem = size == kSegmentSize ? segment_cache::pop() : nullptr;
+  bool dirty = false;
+  void* mem = size == kSegmentSize ? segment_cache::pop(&dirty) : nullptr;
   if (mem) {
-    // The cache purged everything but the old header, whose kind may have had
-    // a larger header than this one: clear the largest, so all after `info`
-    // reads as zero again.
+    // The old header may have been larger than this kind's: clear the
+    // largest, so a clean segment reads as zero past `info` again.
     memset(mem, 0, kLargestInfoSize);
   } else {
     mem = os::alloc_aligned(size, kSegmentSize);
@@ -104,9 +104,13 @@ Segment* segment_alloc(ThreadData* tld, SegmentKind kind, size_t block_size) {
   s->segment_size = size;
   s->info_size = info;
   for (uint32_t i = 0; i < shape.capacity; i++) {
-    s->pages[i].slot = i;
-    page_set_flags(&s->pages[i], kPageNotInUse);
-    s->pages[i].is_zero_init = true;  // fresh from the OS, or purged in the cache
+    Page* page = &s->pages[i];
+    page->slot = i;
+    page_set_flags(page, kPageNotInUse);
+    // Fresh from the OS or purged in the cache: zero. Warm from the cache:
+    // anything, all of it to purge when the slot is next freed.
+    page->is_zero_init = !dirty;
+    if (dirty) page_area(s, page, &page->dirty_size);
   }
   s->thread_id.store(tld->thread_id, std::memory_order_release);
   owned_push(tld->segments, s);
@@ -146,19 +150,16 @@ int64_t segment_purge(Segment* s, int64_t now, bool force) {
   return next;
 }
 
+// An empty segment goes to the process-wide cache still warm; the cache
+// purges it if nobody takes it within the purge delay.
 void segment_free(Segment* s, ThreadData* tld) {
   free_queue_drop(tld, s);
   owned_remove(tld->segments, s);
   segment_map_remove(s, s->segment_size);
   stats::sub(stats::segments, 1);
   if (s->segment_size == kSegmentSize) {
-    // A cached segment holds no dirty page: its reuse reads as fresh memory.
-    if (s->kind == SegmentKind::kLarge || s->kind == SegmentKind::kHuge) {
-      os::purge(reinterpret_cast<uint8_t*>(s) + s->info_size, s->segment_size - s->info_size);
-    } else {
-      segment_purge(s, 0, true);
-    }
-    if (segment_cache::push(s)) return;
+    const bool dirty = s->kind == SegmentKind::kLarge || s->kind == SegmentKind::kHuge || s->purge_pending > 0;
+    if (segment_cache::push(s, dirty)) return;
   }
   os::free(s, s->segment_size);
 }
@@ -268,12 +269,16 @@ void segment_page_free(Page* page, ThreadData* tld) {
     segment_free(s, tld);
     return;
   }
-  // The slot stays dirty for kPurgeDelayMs; an empty segment stays owned as
-  // long, so a burst of frees followed by a burst of allocations reuses
-  // the same memory without a system call or a page fault.
+  // The slot stays dirty for kPurgeDelayMs, so a burst of frees followed by
+  // a burst of allocations reuses the same memory without a system call or
+  // a page fault; an empty segment goes to the cache, warm, likewise.
   page->is_zero_init = false;
   page->purge_at = os::now_ms() + kPurgeDelayMs;
   s->purge_pending++;
+  if (s->used == 0) {
+    segment_free(s, tld);
+    return;
+  }
   if (page->purge_at < tld->purge_next) tld->purge_next = page->purge_at;
   free_queue_add(tld, s);
   segments_purge_expired(tld, false);
@@ -285,14 +290,10 @@ void segments_purge_expired(ThreadData* tld, bool force) {
   if (!force && now < tld->purge_next) return;
   int64_t next = INT64_MAX;
   for (SegmentList* fq : {&tld->small_free, &tld->medium_free}) {
-    for (Segment* s = fq->first; s;) {
-      Segment* following = s->free_next;
-      if (s->purge_pending > 0) {
-        const int64_t due = segment_purge(s, now, force);
-        if (due < next) next = due;
-      }
-      if (s->used == 0 && s->purge_pending == 0) segment_free(s, tld);  // empty past its delay
-      s = following;
+    for (Segment* s = fq->first; s; s = s->free_next) {
+      if (s->purge_pending == 0) continue;
+      const int64_t due = segment_purge(s, now, force);
+      if (due < next) next = due;
     }
   }
   tld->purge_next = next;

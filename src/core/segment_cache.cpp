@@ -1,28 +1,61 @@
 #include "core/segment_cache.h"
 
+#include <cstdint>
+
+#include "core/config.h"
+#include "core/os.h"
 #include "core/spinlock.h"
 #include "core/stats.h"
 
 namespace shardguard::segment_cache {
 
 namespace {
-SpinLock lock;
-void* entries[kSegmentCacheMax];
-size_t count = 0;
-}  // namespace
 
-void* pop() {
-  SpinGuard guard(lock);
-  if (count == 0) return nullptr;
-  stats::add(stats::cache_hits, 1);
-  return entries[--count];
+struct Entry {
+  void* segment;
+  int64_t purge_at;  // 0: already purged
+};
+
+SpinLock lock;
+Entry entries[kSegmentCacheMax];
+size_t count = 0;
+
+// Under the lock. A purge of a whole segment is one madvise; the ranges
+// never touched cost the kernel next to nothing.
+void purge_due(int64_t now, bool force) {
+  for (size_t i = 0; i < count; i++) {
+    Entry& e = entries[i];
+    if (e.purge_at != 0 && (force || e.purge_at <= now)) {
+      os::purge(e.segment, kSegmentSize);
+      e.purge_at = 0;
+    }
+  }
 }
 
-bool push(void* segment) {
+}  // namespace
+
+void* pop(bool* dirty) {
   SpinGuard guard(lock);
+  if (count == 0) return nullptr;
+  purge_due(os::now_ms(), false);
+  stats::add(stats::cache_hits, 1);
+  const Entry e = entries[--count];  // the most recently emptied: the warmest
+  *dirty = e.purge_at != 0;
+  return e.segment;
+}
+
+bool push(void* segment, bool dirty) {
+  const int64_t now = os::now_ms();
+  SpinGuard guard(lock);
+  purge_due(now, false);
   if (count == kSegmentCacheMax) return false;
-  entries[count++] = segment;
+  entries[count++] = Entry{segment, dirty ? now + kPurgeDelayMs : 0};
   return true;
+}
+
+void purge_expired(bool force) {
+  SpinGuard guard(lock);
+  purge_due(os::now_ms(), force);
 }
 
 void lock_before_fork() { lock.lock(); }
