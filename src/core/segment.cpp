@@ -189,7 +189,6 @@ void reclaim_some(Heap* backing) {
 Page* slot_alloc(Heap* heap, SegmentKind kind) {
   ThreadData* tld = heap->tld;
   SegmentList& fq = free_queue(tld, kind);
-  segments_purge_expired(tld, false);
   if (!fq.first && abandoned::any()) reclaim_some(&tld->backing);
   if (!fq.first) {
     Segment* s = segment_alloc(tld, kind, 0);
@@ -243,6 +242,7 @@ void adopt(Segment* s, Heap* heap) {
 }  // namespace
 
 Page* segment_page_alloc(Heap* heap, size_t block_size) {
+  segments_purge_expired(heap->tld, false);  // cheap when nothing is due
   if (block_size <= kSmallObjMax) return slot_alloc(heap, SegmentKind::kSmall);
   if (block_size <= kMediumObjMax) return slot_alloc(heap, SegmentKind::kMedium);
   const SegmentKind kind = block_size <= kLargeObjMax ? SegmentKind::kLarge : SegmentKind::kHuge;
