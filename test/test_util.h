@@ -65,6 +65,20 @@ inline size_t rss_bytes() {
 #ifndef SHARDGUARD_TEST_SANITIZED
 #define SHARDGUARD_TEST_SANITIZED 0
 #endif
+// ThreadSanitizer keeps state of its own per thread and per mapping that
+// dwarfs the allocator's: RSS bounds on thread churn mean nothing under it.
+#if defined(__SANITIZE_THREAD__)
+inline constexpr bool kThreadSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+inline constexpr bool kThreadSanitizer = true;
+#else
+inline constexpr bool kThreadSanitizer = false;
+#endif
+#else
+inline constexpr bool kThreadSanitizer = false;
+#endif
+
 inline size_t rss_tolerance(size_t strict, size_t baseline) {
   return SHARDGUARD_TEST_SANITIZED ? strict + baseline / 2 : strict;
 }

@@ -220,6 +220,43 @@ TEST(Threads, ShortLivedThreadsLeaveBlocksThatOutliveThemWithoutGrowingMemory) {
       << " MiB after " << thread_index << " threads";
 }
 
+// Memory that short-lived threads leave behind, once freed, serves the
+// threads that come after them: thread churn costs about the live set plus a
+// bounded cache, not a multiple of the churn rate. (A build that kept each
+// emptied segment with the thread that freed it for its whole purge delay
+// held 60 MiB here.)
+TEST(Threads, ThreadChurnReusesTheMemoryOfExitedThreads) {
+  const size_t batches = scaled(400, 40);
+  constexpr size_t kThreadsPerBatch = 10, kBlocks = 200;
+  const size_t rss_before = rss_bytes();
+  size_t rss_max = 0;
+  for (size_t b = 0; b < batches; b++) {
+    std::vector<std::vector<void*>> kept(kThreadsPerBatch);
+    std::vector<std::thread> threads;
+    for (size_t t = 0; t < kThreadsPerBatch; t++) {
+      threads.emplace_back([&kept, t] {
+        for (size_t i = 0; i < kBlocks; i++) {
+          const size_t size = (i * 97) % 3000 + 1;
+          void* p = mi_malloc(size);
+          ASSERT_NE(p, nullptr);
+          std::memset(p, 1, size);
+          if (i % 2) mi_free(p);
+          else kept[t].push_back(p);  // freed by the main thread after this one exits
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    for (auto& blocks : kept)
+      for (void* p : blocks) mi_free(p);
+    rss_max = std::max(rss_max, rss_bytes());
+  }
+  // Under TSan the churn still runs (for races); its RSS is TSan's.
+  const size_t allowed = rss_tolerance(24 * MiB, rss_before);
+  if (!kThreadSanitizer) EXPECT_LE(rss_max, rss_before + allowed)
+      << "RSS rose from " << rss_before / MiB << " MiB to " << rss_max / MiB << " MiB over "
+      << batches * kThreadsPerBatch << " threads that each leave about 150 KiB behind";
+}
+
 TEST(Threads, LiveBlocksOfAnExitedThreadAreNeverHandedOutAgain) {
   constexpr int kThreads = 4;
   const size_t n = scaled(20000, 2000);
