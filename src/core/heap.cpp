@@ -15,11 +15,9 @@ constinit Heap heap_empty{};
 
 void heap_init(Heap* heap, ThreadData* tld, bool is_backing) {
   heap->tld = tld;
-  heap->thread_id = tld->thread_id;
   heap->pages_free_direct = DirectPages{};
   for (size_t bin = 0; bin < kBinCount; bin++) heap->pages[bin] = PageQueue{nullptr, nullptr, kBinSizes[bin]};
   heap->thread_delayed_free.store(nullptr, std::memory_order_relaxed);
-  heap->page_count = 0;
   heap->retired_min = kBinCount;
   heap->retired_max = 0;
   heap->is_backing = is_backing;

@@ -35,8 +35,6 @@ void init() {
   if (ps != static_cast<long>(kOsPageSize)) fatal("the OS page size is %ld bytes; this build expects %zu", ps, kOsPageSize);
 }
 
-size_t page_size() { return kOsPageSize; }
-
 void* alloc(size_t size) {
   ErrnoKeeper keep;
   void* p = map(size);

@@ -7,7 +7,6 @@
 namespace shardguard::os {
 
 void init();
-size_t page_size();
 // Fresh, zeroed, read-write memory; nullptr on failure.
 void* alloc(size_t size);
 // As alloc, with the start aligned to `alignment` (a power of two).

@@ -19,7 +19,6 @@ void queue_push_front(Heap* heap, PageQueue* pq, Page* page) {
   if (pq->first) pq->first->prev = page;
   else pq->last = page;
   pq->first = page;
-  heap->page_count++;
   heap_update_direct(heap, pq);
 }
 
@@ -32,7 +31,6 @@ void queue_remove(Heap* heap, PageQueue* pq, Page* page) {
   }
   if (pq->last == page) pq->last = page->prev;
   page->next = page->prev = nullptr;
-  heap->page_count--;
 }
 
 void queue_move_to_front(Heap* heap, PageQueue* pq, Page* page) {
@@ -51,7 +49,6 @@ void queue_move(Heap* heap, PageQueue* from, PageQueue* to, Page* page) {
     heap_update_direct(heap, to);
   }
   to->last = page;
-  heap->page_count++;
 }
 
 }  // namespace shardguard

@@ -22,10 +22,10 @@ size_t count = 0;
 
 // Under the lock. A purge of a whole segment is one madvise; the ranges
 // never touched cost the kernel next to nothing.
-void purge_due(int64_t now, bool force) {
+void purge_due(int64_t now) {
   for (size_t i = 0; i < count; i++) {
     Entry& e = entries[i];
-    if (e.purge_at != 0 && (force || e.purge_at <= now)) {
+    if (e.purge_at != 0 && e.purge_at <= now) {
       os::purge(e.segment, kSegmentSize);
       e.purge_at = 0;
     }
@@ -37,7 +37,7 @@ void purge_due(int64_t now, bool force) {
 void* pop(bool* dirty) {
   SpinGuard guard(lock);
   if (count == 0) return nullptr;
-  purge_due(os::now_ms(), false);
+  purge_due(os::now_ms());
   stats::add(stats::cache_hits, 1);
   const Entry e = entries[--count];  // the most recently emptied: the warmest
   *dirty = e.purge_at != 0;
@@ -47,15 +47,10 @@ void* pop(bool* dirty) {
 bool push(void* segment, bool dirty) {
   const int64_t now = os::now_ms();
   SpinGuard guard(lock);
-  purge_due(now, false);
+  purge_due(now);
   if (count == kSegmentCacheMax) return false;
   entries[count++] = Entry{segment, dirty ? now + kPurgeDelayMs : 0};
   return true;
-}
-
-void purge_expired(bool force) {
-  SpinGuard guard(lock);
-  purge_due(os::now_ms(), force);
 }
 
 void lock_before_fork() { lock.lock(); }

@@ -14,8 +14,6 @@ void* pop(bool* dirty);
 // Takes an empty segment (`dirty`: its memory may hold old data); false when
 // the cache is full (the caller unmaps it).
 bool push(void* segment, bool dirty);
-// Purges the cached segments whose delay has passed (all with force).
-void purge_expired(bool force);
 
 void lock_before_fork();
 void unlock_after_fork(bool in_child);

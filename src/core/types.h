@@ -117,11 +117,9 @@ struct DirectPages {
 // freed from anywhere.
 struct Heap {
   ThreadData* tld;  // nullptr only for the static empty heap
-  uintptr_t thread_id;
   DirectPages pages_free_direct;
   PageQueue pages[kBinCount];
   std::atomic<Block*> thread_delayed_free;  // blocks freed by others into full pages
-  size_t page_count;
   size_t retired_min;  // range of bins that may hold a retired page
   size_t retired_max;
   Heap* next;  // in tld->heaps
