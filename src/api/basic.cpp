@@ -6,6 +6,7 @@
 
 #include "core/alloc.h"
 #include "core/free.h"
+#include "core/rezalloc.h"
 #include "mimalloc.h"
 #include <shardguard/config.h>
 
@@ -29,9 +30,11 @@ void* mi_mallocn(size_t count, size_t size) noexcept {
   return default_malloc(total);
 }
 
-void* mi_malloc_small(size_t size) noexcept { return heap_malloc_small(tls_default_heap, size, false); }
+// Any size is served: a larger one takes the general path (mimalloc requires
+// size <= MI_SMALL_SIZE_MAX).
+void* mi_malloc_small(size_t size) noexcept { return heap_malloc(tls_default_heap, size, false); }
 
-void* mi_zalloc_small(size_t size) noexcept { return heap_malloc_small(tls_default_heap, size, true); }
+void* mi_zalloc_small(size_t size) noexcept { return heap_malloc(tls_default_heap, size, true); }
 
 void* mi_realloc(void* p, size_t newsize) noexcept { return heap_realloc(tls_default_heap, p, newsize); }
 
@@ -49,10 +52,24 @@ void* mi_reallocf(void* p, size_t newsize) noexcept {
 
 void* mi_expand(void* p, size_t newsize) noexcept {
   if (!p) return nullptr;
+  // Within the usable size only, as mimalloc does (with canaries the usable
+  // size is the requested one, and the canary stays where it is).
   return newsize <= usable_size(p, "mi_expand") ? p : nullptr;
 }
 
 void mi_free(void* p) noexcept { free_fast(p); }
+
+void mi_free_small(void* p) noexcept { free_fast(p); }
+
+void* mi_rezalloc(void* p, size_t newsize) noexcept {
+  return heap_rezalloc(tls_default_heap, p, newsize);
+}
+
+void* mi_recalloc(void* p, size_t newcount, size_t size) noexcept {
+  size_t total;
+  if (!checked_total(newcount, size, &total)) return nullptr;
+  return heap_rezalloc(tls_default_heap, p, total);
+}
 
 size_t mi_usable_size(const void* p) noexcept { return usable_size(p, "mi_usable_size"); }
 

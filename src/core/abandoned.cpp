@@ -53,6 +53,13 @@ bool remove(Segment* s) {
 
 bool any() { return count.load(std::memory_order_relaxed) != 0; }
 
+void for_each(bool (*fn)(Segment* s, void* arg), void* arg) {
+  SpinGuard guard(lock);
+  for (Segment* s = list.first; s; s = s->next) {
+    if (!fn(s, arg)) return;
+  }
+}
+
 void lock_before_fork() { lock.lock(); }
 void unlock_after_fork(bool in_child) {
   if (in_child) lock.reset();

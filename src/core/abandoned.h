@@ -12,6 +12,9 @@ Segment* pop();
 bool remove(Segment* s);
 // Cheap, racy hint: is there anything to reclaim?
 bool any();
+// Calls fn on each abandoned segment while holding the list's lock (no
+// segment can be reclaimed meanwhile); stops when fn returns false.
+void for_each(bool (*fn)(Segment* s, void* arg), void* arg);
 
 void lock_before_fork();
 void unlock_after_fork(bool in_child);

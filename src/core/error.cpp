@@ -7,12 +7,19 @@
 #include <cstring>
 #include <unistd.h>
 
+#include "core/options.h"
+#include "core/output.h"
+
 namespace shardguard {
 
 namespace {
 
-constexpr int kMaxWarnings = 16;
-std::atomic<int> warnings_left{kMaxWarnings};
+// Warnings and errors printed so far (limited by max_warnings, max_errors).
+std::atomic<long> warnings_printed{0};
+std::atomic<long> errors_printed{0};
+
+std::atomic<ErrorFn*> error_handler{nullptr};
+std::atomic<void*> error_handler_arg{nullptr};
 
 void vreport(const char* fmt, va_list args) {
   char buf[512];
@@ -21,19 +28,21 @@ void vreport(const char* fmt, va_list args) {
   if (n > static_cast<int>(sizeof buf) - 2) n = static_cast<int>(sizeof buf) - 2;
   buf[n++] = '\n';
   buf[n] = '\0';
-  write_stderr(buf);
+  output::message(buf);
 }
 
 }  // namespace
 
-void write_stderr(const char* msg) {
-  size_t len = strlen(msg);
-  while (len > 0) {
-    ssize_t w = write(STDERR_FILENO, msg, len);
-    if (w <= 0) return;
-    msg += w;
-    len -= static_cast<size_t>(w);
-  }
+void write_stderr(const char* msg) { output::message(msg); }
+
+void set_error_handler(ErrorFn* fn, void* arg) {
+  error_handler_arg.store(arg, std::memory_order_relaxed);
+  error_handler.store(fn, std::memory_order_release);
+}
+
+void notify_error_handler(int err) {
+  ErrorFn* fn = error_handler.load(std::memory_order_acquire);
+  if (fn) fn(err, error_handler_arg.load(std::memory_order_relaxed));
 }
 
 void fatal(const char* fmt, ...) {
@@ -44,8 +53,19 @@ void fatal(const char* fmt, ...) {
   abort();
 }
 
+void error_message(int err, const char* fmt, ...) {
+  notify_error_handler(err);
+  if (!options::get(mi_option_show_errors) && !options::get(mi_option_verbose)) return;
+  if (errors_printed.fetch_add(1, std::memory_order_relaxed) >= options::get(mi_option_max_errors)) return;
+  va_list args;
+  va_start(args, fmt);
+  vreport(fmt, args);
+  va_end(args);
+}
+
 void warning(const char* fmt, ...) {
-  if (warnings_left.fetch_sub(1, std::memory_order_relaxed) <= 0) return;
+  if (!options::get(mi_option_show_errors) && !options::get(mi_option_verbose)) return;
+  if (warnings_printed.fetch_add(1, std::memory_order_relaxed) >= options::get(mi_option_max_warnings)) return;
   va_list args;
   va_start(args, fmt);
   vreport(fmt, args);
