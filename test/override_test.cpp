@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -18,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "shardguard/config.h"
 #include "test_util.h"
 
 using namespace sgtest;
@@ -585,4 +587,325 @@ TEST(OverrideCxx, StandardContainersRunOnShardguard) {
   size_t total = 0;
   for (const auto& s : v) total += s.size();
   EXPECT_EQ(total, 495000u);
+}
+
+// ---------------------------------------------------------------- glibc's other names and calls
+
+extern "C" {
+void* __libc_malloc(size_t);
+void __libc_free(void*);
+void* __libc_calloc(size_t, size_t);
+void* __libc_realloc(void*, size_t);
+void* __libc_memalign(size_t, size_t);
+void* __libc_valloc(size_t);
+void* __libc_pvalloc(size_t);
+void cfree(void*);
+void free_sized(void*, size_t);
+void free_aligned_sized(void*, size_t, size_t);
+}
+
+TEST(OverrideGlibc, GlibcInternalAndC23NamesResolveToShardguard) {
+  for (const char* sym : {"__libc_malloc", "__libc_free", "__libc_calloc", "__libc_realloc", "__libc_memalign",
+                          "__libc_valloc", "__libc_pvalloc", "__posix_memalign", "__libc_mallinfo", "__libc_mallopt",
+                          "cfree", "free_sized", "free_aligned_sized", "malloc_trim", "malloc_stats", "mallinfo",
+                          "mallinfo2", "malloc_info", "mallopt"}) {
+    EXPECT_TRUE(from_shardguard(sym)) << sym << " is defined by " << defining_object(sym);
+  }
+}
+
+TEST(OverrideGlibc, LibcInternalNamesServeShardguardBlocks) {
+  void* a = __libc_malloc(opaque<size_t>(300));
+  ASSERT_NE(a, nullptr);
+  EXPECT_GE(mi_usable_size(a), 300u);
+  fill_pattern(a, 300, 31);
+  a = __libc_realloc(a, opaque<size_t>(70000));
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(check_pattern(a, 300, 31), npos);
+  EXPECT_GE(mi_usable_size(a), 70000u);
+
+  void* z = __libc_calloc(opaque<size_t>(100), 40);
+  ASSERT_NE(z, nullptr);
+  EXPECT_EQ(first_nonzero(z, 4000), npos);
+  void* m = __libc_memalign(opaque<size_t>(4096), 100);
+  ASSERT_NE(m, nullptr);
+  EXPECT_TRUE(is_aligned(m, 4096));
+  void* v = __libc_valloc(opaque<size_t>(10));
+  ASSERT_NE(v, nullptr);
+  EXPECT_TRUE(is_aligned(v, page_size()));
+  void* pv = __libc_pvalloc(opaque<size_t>(page_size() + 1));
+  ASSERT_NE(pv, nullptr);
+  EXPECT_GE(mi_usable_size(pv), 2 * page_size());
+  for (void* p : {z, m, v, pv}) EXPECT_GT(mi_usable_size(p), 0u);
+  __libc_free(a);
+  __libc_free(z);
+  __libc_free(m);
+  free(v);
+  mi_free(pv);
+}
+
+// Each alternative free must really release the block: a no-op would grow
+// the process by hundreds of MiB over these loops.
+TEST(OverrideGlibc, LibcFreeCfreeFreeSizedAndFreeAlignedSizedReleaseTheirBlocks) {
+  struct Form {
+    const char* name;
+    std::function<void*(size_t)> alloc;
+    std::function<void(void*, size_t)> release;
+  };
+  const std::vector<Form> forms = {
+      {"__libc_free", [](size_t n) { return __libc_malloc(n); }, [](void* p, size_t) { __libc_free(p); }},
+      {"cfree", [](size_t n) { return malloc(n); }, [](void* p, size_t) { cfree(p); }},
+      {"free_sized", [](size_t n) { return malloc(n); }, [](void* p, size_t n) { free_sized(p, n); }},
+      {"free_aligned_sized", [](size_t n) { return aligned_alloc(256, n); },
+       [](void* p, size_t n) { free_aligned_sized(p, 256, n); }},
+  };
+  constexpr size_t kSize = 8000;
+  const int iterations = static_cast<int>(scaled(40000, 10000));
+  for (const Form& f : forms) {
+    const size_t before = rss_bytes();
+    for (int i = 0; i < iterations; i++) {
+      void* p = f.alloc(kSize);
+      ASSERT_NE(p, nullptr) << f.name;
+      std::memset(p, 0x5A, kSize);
+      f.release(p, kSize);
+    }
+    const size_t after = rss_bytes();
+    EXPECT_LT(after, before + 64 * MiB) << f.name << ": RSS grew from " << before / MiB << " MiB to " << after / MiB
+                                        << " MiB";
+  }
+}
+
+TEST(OverrideGlibc, Mallinfo2CountsAHugeBlockWhileItLives) {
+  const struct mallinfo2 before = mallinfo2();
+  void* p = malloc(opaque<size_t>(64 * MiB));
+  ASSERT_NE(p, nullptr);
+  const struct mallinfo2 during = mallinfo2();
+  EXPECT_EQ(during.hblks, before.hblks + 1);
+  EXPECT_GE(during.arena, before.arena + 64 * MiB);
+  EXPECT_GE(during.uordblks, before.uordblks + 64 * MiB) << "bytes in allocated blocks";
+  EXPECT_GE(during.usmblks, during.uordblks) << "peak of the allocated bytes";
+  EXPECT_EQ(during.fordblks, during.arena - during.uordblks);
+  free(p);
+  const struct mallinfo2 after = mallinfo2();
+  EXPECT_EQ(after.hblks, before.hblks);
+  EXPECT_LE(after.arena, during.arena - 64 * MiB);
+  EXPECT_LE(after.uordblks, during.uordblks - 64 * MiB);
+}
+
+TEST(OverrideGlibc, MallinfoReportsTheNumbersOfMallinfo2) {
+  std::vector<void*> blocks;
+  for (int i = 0; i < 1000; i++) blocks.push_back(malloc(1000));
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+  const struct mallinfo old = mallinfo();
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+  const struct mallinfo2 now = mallinfo2();
+  EXPECT_GT(old.arena, 0);
+  EXPECT_EQ(static_cast<size_t>(old.arena), now.arena);
+  EXPECT_EQ(static_cast<size_t>(old.uordblks), now.uordblks);
+  EXPECT_EQ(static_cast<size_t>(old.hblks), now.hblks);
+  EXPECT_GT(now.ordblks, 0u) << "pages in use";
+  for (void* p : blocks) free(p);
+}
+
+TEST(OverrideGlibc, MallocTrimGivesFreedMemoryBackToTheOsAndSaysSo) {
+  malloc_trim(0);
+  constexpr size_t kBlock = 1000, kBytes = 64 * MiB;
+  std::vector<void*> blocks;
+  for (size_t n = 0; n < kBytes; n += kBlock) {
+    void* p = malloc(kBlock);
+    ASSERT_NE(p, nullptr);
+    std::memset(p, 0x77, kBlock);
+    blocks.push_back(p);
+  }
+  const size_t full = rss_bytes();
+  for (void* p : blocks) free(p);
+  EXPECT_EQ(malloc_trim(0), 1) << "malloc_trim released nothing after 64 MiB were freed";
+  const size_t trimmed = rss_bytes();
+  EXPECT_LT(trimmed + kBytes / 2, full) << "RSS " << full / MiB << " MiB -> " << trimmed / MiB << " MiB";
+}
+
+TEST(OverrideGlibc, MallocTrimWithNothingToGiveBackReturns0) {
+  malloc_trim(0);
+  EXPECT_EQ(malloc_trim(0), 0);
+}
+
+TEST(OverrideGlibc, MallocInfoWritesXmlWithTheMappedBytes) {
+  void* keep = malloc(opaque<size_t>(8 * MiB));
+  char* text = nullptr;
+  size_t len = 0;
+  FILE* f = open_memstream(&text, &len);
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(malloc_info(0, f), 0);
+  fclose(f);
+  const std::string xml(text, len);
+  free(text);
+  EXPECT_EQ(xml.rfind("<malloc version=", 0), 0u) << xml;
+  EXPECT_NE(xml.find("</malloc>"), std::string::npos) << xml;
+  const std::string tag = "<system type=\"current\" size=\"";
+  const size_t at = xml.find(tag);
+  ASSERT_NE(at, std::string::npos) << xml;
+  EXPECT_GE(std::strtoull(xml.c_str() + at + tag.size(), nullptr, 10), 8 * MiB) << "the 8 MiB block is not counted";
+  free(keep);
+}
+
+TEST(OverrideGlibc, MallocInfoRejectsNonZeroOptionsWithEinval) {
+  errno = 0;
+  EXPECT_EQ(malloc_info(1, stderr), -1);
+  EXPECT_EQ(errno, EINVAL);
+}
+
+TEST(OverrideGlibc, MalloptAcceptsEveryGlibcParameterAndRejectsUnknownOnes) {
+  for (int param : {M_MXFAST, M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD, M_MMAP_MAX, M_CHECK_ACTION, M_PERTURB,
+                    M_ARENA_TEST, M_ARENA_MAX}) {
+    EXPECT_EQ(mallopt(param, 1), 1) << "param " << param;
+  }
+  EXPECT_EQ(mallopt(12345, 1), 0);
+  // Ignored parameters change nothing: a perturb byte would make fresh blocks non-zero.
+  mallopt(M_PERTURB, 0xAA);
+  void* p = calloc(1, 100);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(first_nonzero(p, 100), npos);
+  free(p);
+}
+
+TEST(OverrideGlibc, MallocStatsPrintsTheAllocatorStatisticsToStderr) {
+  testing::internal::CaptureStderr();
+  malloc_stats();
+  const std::string out = testing::internal::GetCapturedStderr();
+  EXPECT_NE(out.find("shardguard"), std::string::npos) << out;
+}
+
+// ---------------------------------------------------------------- blocks that are not ours
+
+namespace {
+
+// glibc's own malloc and free, reached through libc.so.6 itself (the global
+// names are shardguard's): the blocks a program has when it allocated with
+// glibc before shardguard took over.
+struct GlibcAllocator {
+  void* (*malloc)(size_t);
+  void (*free)(void*);
+};
+
+GlibcAllocator glibc_allocator() {
+  void* libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+  GlibcAllocator g{};
+  if (libc != nullptr) {
+    g.malloc = reinterpret_cast<void* (*)(size_t)>(dlsym(libc, "malloc"));
+    g.free = reinterpret_cast<void (*)(void*)>(dlsym(libc, "free"));
+  }
+  return g;
+}
+
+std::string pointer_text(const void* p) {
+  char buf[32];
+  snprintf(buf, sizeof buf, "%p", p);
+  return buf;
+}
+
+// Allocation and free keep working, and live blocks keep their contents.
+void expect_heap_intact() {
+  std::vector<void*> blocks;
+  for (size_t i = 0; i < 2000; i++) {
+    void* p = malloc(1 + i * 37 % 5000);
+    ASSERT_NE(p, nullptr);
+    fill_pattern(p, 1 + i * 37 % 5000, i);
+    blocks.push_back(p);
+  }
+  for (size_t i = 0; i < blocks.size(); i++) {
+    EXPECT_EQ(check_pattern(blocks[i], 1 + i * 37 % 5000, i), npos) << "block " << i;
+    free(blocks[i]);
+  }
+}
+
+}  // namespace
+
+TEST(OverrideForeign, GlibcOwnMallocIsReachableForTheseTests) {
+  const GlibcAllocator g = glibc_allocator();
+  ASSERT_NE(g.malloc, nullptr);
+  Dl_info info{};
+  ASSERT_NE(dladdr(reinterpret_cast<void*>(g.malloc), &info), 0);
+  EXPECT_NE(std::string(info.dli_fname).find("libc.so"), std::string::npos) << info.dli_fname;
+}
+
+// Fast build: the pointer is reported (one line) and left alone, a leak
+// rather than a corruption. Hardened build (invalid-free layer): reported
+// and the process aborts.
+TEST(OverrideForeign, FreeOfAGlibcBlockIsReportedAndNeitherHeapIsTouched) {
+  const GlibcAllocator g = glibc_allocator();
+  ASSERT_NE(g.malloc, nullptr);
+  auto* p = static_cast<unsigned char*>(g.malloc(200));
+  ASSERT_NE(p, nullptr);
+  fill_pattern(p, 200, 5);
+  if constexpr (shardguard::config::invalid_free) {
+    EXPECT_DEATH(free(p), "shardguard");
+  } else {
+    testing::internal::CaptureStderr();
+    free(p);
+    const std::string err = testing::internal::GetCapturedStderr();
+    EXPECT_NE(err.find("shardguard"), std::string::npos) << err;
+    EXPECT_NE(err.find(pointer_text(p)), std::string::npos) << err;
+    EXPECT_EQ(check_pattern(p, 200, 5), npos) << "free wrote into a block it does not own";
+  }
+  expect_heap_intact();
+  g.free(p);  // glibc's heap is intact too: its own free accepts the block
+}
+
+// realloc cannot know how many bytes a foreign block has, so it cannot
+// copy: it fails like an invalid argument and leaves the block as it was.
+TEST(OverrideForeign, ReallocOfAGlibcBlockFailsWithEinvalAndLeavesTheBlock) {
+  const GlibcAllocator g = glibc_allocator();
+  ASSERT_NE(g.malloc, nullptr);
+  auto* p = static_cast<unsigned char*>(g.malloc(200));
+  ASSERT_NE(p, nullptr);
+  fill_pattern(p, 200, 6);
+  if constexpr (shardguard::config::invalid_free) {
+    EXPECT_DEATH(escape(realloc(p, 400)), "shardguard");
+  } else {
+    testing::internal::CaptureStderr();
+    errno = 0;
+    void* q = realloc(p, opaque<size_t>(400));
+    const int err_no = errno;
+    const std::string err = testing::internal::GetCapturedStderr();
+    EXPECT_EQ(q, nullptr);
+    EXPECT_EQ(err_no, EINVAL);
+    EXPECT_NE(err.find(pointer_text(p)), std::string::npos) << err;
+    EXPECT_EQ(check_pattern(p, 200, 6), npos);
+  }
+  expect_heap_intact();
+  g.free(p);
+}
+
+TEST(OverrideForeign, MallocUsableSizeOfAGlibcBlockIsZero) {
+  const GlibcAllocator g = glibc_allocator();
+  ASSERT_NE(g.malloc, nullptr);
+  void* p = g.malloc(100);
+  ASSERT_NE(p, nullptr);
+  if constexpr (shardguard::config::invalid_free) {
+    EXPECT_DEATH(escape(reinterpret_cast<void*>(malloc_usable_size(p))), "shardguard");
+  } else {
+    EXPECT_EQ(malloc_usable_size(p), 0u);
+  }
+  g.free(p);
+}
+
+TEST(OverrideForeign, FreeOfStackAndStaticAddressesLeavesTheHeapIntact) {
+  static char in_data[64];
+  char on_stack[64];
+  if constexpr (shardguard::config::invalid_free) {
+    EXPECT_DEATH(free(opaque<void*>(on_stack)), "shardguard");
+    EXPECT_DEATH(free(opaque<void*>(in_data)), "shardguard");
+  } else {
+    testing::internal::CaptureStderr();
+    free(opaque<void*>(on_stack));
+    free(opaque<void*>(in_data));
+    const std::string err = testing::internal::GetCapturedStderr();
+    EXPECT_NE(err.find(pointer_text(on_stack)), std::string::npos) << err;
+    EXPECT_NE(err.find(pointer_text(in_data)), std::string::npos) << err;
+  }
+  expect_heap_intact();
 }

@@ -1,5 +1,6 @@
 // The libc allocation entry points, with C and POSIX semantics, served by
-// the core. Exported only when the library is built with the override.
+// the core, and the other names glibc and C23 give them. Exported only when
+// the library is built with the override.
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
@@ -75,4 +76,31 @@ SG_EXPORT void* pvalloc(size_t size) noexcept {
   }
   const size_t rounded = size == 0 ? page : (size + page - 1) & ~(page - 1);
   return heap_malloc_aligned_at(tls_default_heap, rounded, page, 0, false);
+}
+
+// C23: the size (and alignment) must be those of the allocation. The page
+// knows both, so they are not needed to free the block; the invalid_free
+// and canaries layers report a size that does not match it.
+SG_EXPORT void free_sized(void* p, size_t size) noexcept { shardguard::free_sized(p, size); }
+SG_EXPORT void free_aligned_sized(void* p, size_t, size_t size) noexcept { shardguard::free_sized(p, size); }
+
+// Other names of the same functions. glibc's __libc_* names are called by
+// programs and libraries that want "the libc allocator" directly (hooks,
+// sanitizers-like wrappers, old code); they must reach this allocator too, or
+// blocks of two allocators would mix. cfree is the old SunOS/glibc name of free.
+// (The aliases carry no malloc/alloc_size attributes: those only guide the
+// optimizer at call sites, and the callers are other objects.)
+#pragma GCC diagnostic ignored "-Wmissing-attributes"
+#define SG_ALIAS(target) __attribute__((alias(#target), visibility("default")))
+extern "C" {
+void* __libc_malloc(size_t size) noexcept SG_ALIAS(malloc);
+void __libc_free(void* p) noexcept SG_ALIAS(free);
+void* __libc_calloc(size_t count, size_t size) noexcept SG_ALIAS(calloc);
+void* __libc_realloc(void* p, size_t size) noexcept SG_ALIAS(realloc);
+void* __libc_memalign(size_t alignment, size_t size) noexcept SG_ALIAS(memalign);
+void* __libc_valloc(size_t size) noexcept SG_ALIAS(valloc);
+void* __libc_pvalloc(size_t size) noexcept SG_ALIAS(pvalloc);
+int __posix_memalign(void** out, size_t alignment, size_t size) noexcept SG_ALIAS(posix_memalign);
+void cfree(void* p) noexcept SG_ALIAS(free);
+void __libc_cfree(void* p) noexcept SG_ALIAS(free);
 }

@@ -110,11 +110,11 @@ SG_EXPORT void operator delete(void* p) noexcept { free_fast(p); }
 SG_EXPORT void operator delete[](void* p) noexcept { free_fast(p); }
 SG_EXPORT void operator delete(void* p, const std::nothrow_t&) noexcept { free_fast(p); }
 SG_EXPORT void operator delete[](void* p, const std::nothrow_t&) noexcept { free_fast(p); }
-SG_EXPORT void operator delete(void* p, size_t) noexcept { free_fast(p); }
-SG_EXPORT void operator delete[](void* p, size_t) noexcept { free_fast(p); }
+SG_EXPORT void operator delete(void* p, size_t size) noexcept { free_sized(p, size); }
+SG_EXPORT void operator delete[](void* p, size_t size) noexcept { free_sized(p, size); }
 SG_EXPORT void operator delete(void* p, std::align_val_t) noexcept { free_fast(p); }
 SG_EXPORT void operator delete[](void* p, std::align_val_t) noexcept { free_fast(p); }
-SG_EXPORT void operator delete(void* p, size_t, std::align_val_t) noexcept { free_fast(p); }
-SG_EXPORT void operator delete[](void* p, size_t, std::align_val_t) noexcept { free_fast(p); }
+SG_EXPORT void operator delete(void* p, size_t size, std::align_val_t) noexcept { free_sized(p, size); }
+SG_EXPORT void operator delete[](void* p, size_t size, std::align_val_t) noexcept { free_sized(p, size); }
 SG_EXPORT void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { free_fast(p); }
 SG_EXPORT void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { free_fast(p); }
