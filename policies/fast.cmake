@@ -1,6 +1,5 @@
-# Policy "fast": the plain sharded-page core, no hardening layer.
-# Use: cmake -C policies/fast.cmake -B build/fast
-set(SHARDGUARD_POLICY "fast" CACHE STRING "" FORCE)
-foreach(layer GUARD_PAGES RANDOMIZE ENCRYPT_FREELIST DOUBLE_FREE INVALID_FREE CANARIES FILL_CHECK)
-  set(SHARDGUARD_${layer} OFF CACHE BOOL "" FORCE)
-endforeach()
+# Policy "fast": the plain sharded-page core, no hardening layer
+# (libshardguard.so). Use: cmake -C policies/fast.cmake -B build/fast
+set(SHARDGUARD_POLICY_NAME fast)
+set(SHARDGUARD_POLICY_LAYERS "")
+include(${CMAKE_CURRENT_LIST_DIR}/apply.cmake)

@@ -5,7 +5,9 @@
 #include "core/error.h"
 #include "core/os.h"
 #include "core/spinlock.h"
+#include "core/stats.h"
 #include "core/types.h"
+#include "secure/guard_pages.h"
 
 namespace shardguard::meta {
 
@@ -23,8 +25,16 @@ SpinLock lock;
 FreeSlot* free_slots = nullptr;
 
 bool refill() {
-  auto* chunk = static_cast<char*>(os::alloc(kChunkSize));
-  if (!chunk) return false;
+  // guard_pages: a guard page on each side of the chunk.
+  constexpr size_t guard = secure::kGuardSize;
+  auto* mem = static_cast<char*>(os::alloc(kChunkSize + 2 * guard));
+  if (!mem) return false;
+  if constexpr (guard > 0) {
+    os::protect(mem, guard, false);
+    os::protect(mem + guard + kChunkSize, guard, false);
+  }
+  char* chunk = mem + guard;
+  stats::add(stats::metadata, kChunkSize);
   for (size_t off = 0; off + kSlotSize <= kChunkSize; off += kSlotSize) {
     auto* slot = reinterpret_cast<FreeSlot*>(chunk + off);
     slot->next = free_slots;

@@ -28,10 +28,12 @@ bool segment_map_insert(Segment* s, size_t size) {
   for (uintptr_t c = first; c <= last; c++) {
     SegmentMapLeaf* leaf = leaf_for(c);
     if (!leaf) {
-      for (uintptr_t u = first; u < c; u++) (*leaf_for(u))[u & (kMapLeafEntries - 1)].store(nullptr, std::memory_order_relaxed);
+      for (uintptr_t u = first; u < c; u++) leaf_for(u)->segment[u & (kMapLeafEntries - 1)].store(nullptr, std::memory_order_relaxed);
       return false;
     }
-    (*leaf)[c & (kMapLeafEntries - 1)].store(s, std::memory_order_release);
+    const uintptr_t i = c & (kMapLeafEntries - 1);
+    leaf->released[i / 64].fetch_and(~(uint64_t{1} << (i % 64)), std::memory_order_relaxed);
+    leaf->segment[i].store(s, std::memory_order_release);
   }
   return true;
 }
@@ -41,8 +43,20 @@ void segment_map_remove(Segment* s, size_t size) {
   const uintptr_t last = (reinterpret_cast<uintptr_t>(s) + size - 1) >> kSegmentShift;
   for (uintptr_t c = first; c <= last; c++) {
     SegmentMapLeaf* leaf = segment_map_top[c >> kMapLeafBits].load(std::memory_order_acquire);
-    (*leaf)[c & (kMapLeafEntries - 1)].store(nullptr, std::memory_order_release);
+    const uintptr_t i = c & (kMapLeafEntries - 1);
+    leaf->segment[i].store(nullptr, std::memory_order_release);
+    leaf->released[i / 64].fetch_or(uint64_t{1} << (i % 64), std::memory_order_relaxed);
   }
+}
+
+bool segment_map_was_released(const void* p) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  if (a >> kAddressBits) return false;
+  const uintptr_t chunk = a >> kSegmentShift;
+  SegmentMapLeaf* leaf = segment_map_top[chunk >> kMapLeafBits].load(std::memory_order_acquire);
+  if (!leaf) return false;
+  const uintptr_t i = chunk & (kMapLeafEntries - 1);
+  return (leaf->released[i / 64].load(std::memory_order_relaxed) >> (i % 64)) & 1;
 }
 
 }  // namespace shardguard

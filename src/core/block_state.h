@@ -1,0 +1,48 @@
+// A block's two transitions, free -> live (block_hand_out) and live -> free
+// (block_release): the points where the hardening layers check and mark
+// every block. With every layer off both compile to nothing.
+#pragma once
+#include <cstring>
+
+#include <shardguard/config.h>
+
+#include "core/types.h"
+#include "secure/canary.h"
+#include "secure/double_free.h"
+#include "secure/fill.h"
+
+namespace shardguard {
+
+// Bytes added to every request so the canary and the size record fit.
+inline constexpr size_t kBlockExtra = config::canaries ? secure::kCanaryExtra : 0;
+
+inline void block_zero(const Page* page, Block* block) {
+  if (page->free_is_zero) {
+    block->next = nullptr;  // the rest of a fresh block is already zero
+    if constexpr (config::double_free) secure::mark_word(block) = 0;
+  } else if (config::fill_check && page->block_size <= secure::kFillBytes) {
+    memset(static_cast<void*>(block), 0, secure::kFillHeader);  // the rest was verified zero
+  } else {
+    memset(static_cast<void*>(block), 0, page->block_size);
+  }
+}
+
+// `block` just left the page's free list for a request of `size` bytes.
+inline void* block_hand_out(const Page* page, Block* block, size_t size, bool zero) {
+  if constexpr (config::double_free) secure::take_marked(page, block);
+  if constexpr (config::fill_check) secure::fill_verify(page, block);
+  if (zero) block_zero(page, block);
+  if constexpr (config::canaries) secure::canary_set(page, block, size);
+  return block;
+}
+
+// `block` is being freed: checks it, then marks it free. Called exactly
+// once per free, by the freeing thread, before the block joins any list.
+inline void block_release(const Page* page, Block* block) {
+  if constexpr (config::double_free) secure::check_not_free(page, block);
+  if constexpr (config::canaries) secure::canary_check(page, block);
+  if constexpr (config::fill_check) secure::fill_freed(page, block);
+  if constexpr (config::double_free) secure::mark_free(block);
+}
+
+}  // namespace shardguard
