@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/block_state.h"
+#include "core/free_list.h"
 #include "core/thread.h"
 #include "core/types.h"
 
@@ -11,19 +13,17 @@ namespace shardguard {
 
 void* malloc_generic(Heap* heap, size_t size, bool zero);
 
-inline void block_zero(const Page* page, Block* block) {
-  if (page->free_is_zero) block->next = nullptr;  // the rest of a fresh block is already zero
-  else memset(static_cast<void*>(block), 0, page->block_size);
-}
-
+// size <= kSmallSizeMax.
 inline void* heap_malloc_small(Heap* heap, size_t size, bool zero) {
-  Page* page = heap->pages_free_direct.at[(size + kWordSize - 1) / kWordSize];
+  if constexpr (kBlockExtra > 0) {
+    if (size > kSmallSizeMax - kBlockExtra) return malloc_generic(heap, size, zero);
+  }
+  Page* page = heap->pages_free_direct.at[(size + kBlockExtra + kWordSize - 1) / kWordSize];
   Block* block = page->free;
   if (!block) [[unlikely]] return malloc_generic(heap, size, zero);
-  page->free = block->next;
+  page->free = block_next(page, block);
   page->used++;
-  if (zero) block_zero(page, block);
-  return block;
+  return block_hand_out(page, block, size, zero);
 }
 
 inline void* heap_malloc(Heap* heap, size_t size, bool zero = false) {
@@ -46,6 +46,12 @@ inline bool checked_total(size_t count, size_t size, size_t* total) {
 // Bytes usable from p to the end of its block; 0 for nullptr or a pointer
 // that is not ours (reported).
 size_t usable_size(const void* p, const char* function);
+// As usable_size, telling a live block (true, *usable set: 0 is possible
+// with canaries) from a pointer that is not one (false, reported).
+bool live_usable_size(const void* p, const char* function, size_t* usable);
+// realloc without moving: true (and the block's bounds updated) when p's
+// block can hold newsize bytes from p.
+bool block_resize_in_place(void* p, size_t newsize);
 // The size a request actually gets (its bin's block size).
 size_t good_size(size_t size);
 

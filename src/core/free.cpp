@@ -1,5 +1,10 @@
 #include "core/free.h"
 
+#include <cerrno>
+#include <cstdio>
+
+#include "core/alloc.h"
+#include "core/bins.h"
 #include "core/error.h"
 #include "core/heap.h"
 #include "core/thread.h"
@@ -24,7 +29,7 @@ void free_block_mt(Page* page, Block* block) {
     if (use_delayed) {
       next = (tf & ~kDelayedMask) | kDelayedFreeing;
     } else {
-      block->next = tf_block(tf);
+      block_set_next(page, block, tf_block(tf));
       next = reinterpret_cast<uintptr_t>(block) | (tf & kDelayedMask);
     }
   } while (!page->xthread_free.compare_exchange_weak(tf, next, std::memory_order_release, std::memory_order_relaxed));
@@ -39,7 +44,7 @@ void free_block_mt(Page* page, Block* block) {
   // Leave the delayed window; without a heap, the block goes to the page.
   tf = page->xthread_free.load(std::memory_order_relaxed);
   do {
-    if (pending) pending->next = tf_block(tf);
+    if (pending) block_set_next(page, pending, tf_block(tf));
     next = (pending ? reinterpret_cast<uintptr_t>(pending) : (tf & ~kDelayedMask)) | kNoDelayedFree;
   } while (!page->xthread_free.compare_exchange_weak(tf, next, std::memory_order_release, std::memory_order_relaxed));
 }
@@ -47,15 +52,18 @@ void free_block_mt(Page* page, Block* block) {
 }  // namespace
 
 void report_invalid_pointer(const void* p, const char* function) {
-  warning("%s(): pointer %p was not allocated by shardguard or is no longer live; ignored", function, p);
+  if constexpr (config::double_free) {
+    // The segment that held p was released: p was freed before.
+    if (segment_map_was_released(p)) secure::report_attack(secure::kErrDoubleFree, "double free", p, 0);
+  }
+  if constexpr (config::invalid_free) secure::report_invalid(function, "a pointer shardguard does not own", p, 0);
+  error_message(EINVAL, "%s(): pointer %p was not allocated by shardguard or is no longer live; ignored", function, p);
 }
 
 void free_generic(Segment* s, Page* page, void* p) {
-  if (page_has(page, kPageNotInUse)) [[unlikely]] {
-    report_invalid_pointer(p, "free");
-    return;
-  }
-  Block* block = page_has(page, kPageHasAligned) ? page_block_of(page, p) : static_cast<Block*>(p);
+  Block* block = live_block_of(page, p, "free");
+  if (!block) return;
+  block_release(page, block);
   const uintptr_t owner = s->thread_id.load(std::memory_order_acquire);
   if (owner == current_thread_id()) {
     free_block_local(page, block);
@@ -70,6 +78,12 @@ void free_generic(Segment* s, Page* page, void* p) {
     }
   }
   free_block_mt(page, block);
+}
+
+void report_free_size(const void* p, size_t size, const Page* page) {
+  char what[96];
+  snprintf(what, sizeof what, "sized free with the wrong size (%zu bytes)", size);
+  secure::report_attack(secure::kErrInvalidPointer, what, p, page->block_size);
 }
 
 }  // namespace shardguard

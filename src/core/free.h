@@ -1,17 +1,26 @@
 // free(): the fast path (a block of a page owned by the calling thread) is
 // inline; everything else goes to free_generic.
 #pragma once
+#include <shardguard/config.h>
+
+#include "core/bins.h"
+#include "core/block_state.h"
+#include "core/free_list.h"
 #include "core/page.h"
 #include "core/segment.h"
 #include "core/segment_map.h"
 #include "core/thread_id.h"
 #include "core/types.h"
+#include "secure/block_check.h"
+#include "secure/canary.h"
+#include "secure/invalid_free.h"
 
 namespace shardguard {
 
 // A free from the page's owning thread: no atomics.
+// The block has been through block_release.
 inline void free_block_local(Page* page, Block* block) {
-  block->next = page->local_free;
+  block_set_next(page, block, page->local_free);
   page->local_free = block;
   if (--page->used == 0) [[unlikely]] {
     page_retire(page);
@@ -29,8 +38,27 @@ inline Block* page_block_of(const Page* page, const void* p) {
 }
 
 void free_generic(Segment* s, Page* page, void* p);
-// Reports a pointer that free/realloc/usable_size cannot accept.
+// Reports a pointer that free/realloc/usable_size cannot accept: with the
+// invalid_free layer, aborts; without it, warns (a few times) and the caller
+// ignores the pointer.
 void report_invalid_pointer(const void* p, const char* function);
+
+// The live block that p (inside `page`) designates; nullptr after a report
+// when p cannot be one.
+inline Block* live_block_of(Page* page, const void* p, const char* function) {
+  if constexpr (config::invalid_free) {
+    return secure::checked_block(page, p, function);
+  } else {
+    if (page_has(page, kPageNotInUse)) [[unlikely]] {
+      // The page of the block was freed: so was the block.
+      if constexpr (config::double_free) secure::report_attack(secure::kErrDoubleFree, "double free", p, page->block_size ? page->block_size : 1);
+      report_invalid_pointer(p, function);
+      return nullptr;
+    }
+    if (page_has(page, kPageHasAligned)) return page_block_of(page, p);
+    return const_cast<Block*>(static_cast<const Block*>(p));
+  }
+}
 
 inline void free_fast(void* p) {
   Segment* s = segment_of(p);
@@ -42,12 +70,43 @@ inline void free_fast(void* p) {
   if (s->thread_id.load(std::memory_order_relaxed) == current_thread_id() && page_flags(page) == 0) [[likely]] {
     // Not in the full queue (flags == 0): only the last free needs more work.
     auto* block = static_cast<Block*>(p);
-    block->next = page->local_free;
+    if constexpr (config::invalid_free) {
+      if (!secure::page_is_block_start(page, p)) [[unlikely]] secure::report_invalid("free", "a pointer that is not the start of a block", p, page->block_size);
+    }
+    block_release(page, block);
+    block_set_next(page, block, page->local_free);
     page->local_free = block;
     if (--page->used == 0) [[unlikely]] page_retire(page);
     return;
   }
   free_generic(s, page, p);
+}
+
+// A free that names the block's size (free_sized, C++ sized delete): with
+// the layers that know the size, a size that does not match the block is
+// reported (the caller's bookkeeping is wrong, or the pointer is). Pointers
+// that are not plain live blocks are left to the free itself to judge.
+[[noreturn]] void report_free_size(const void* p, size_t size, const Page* page);
+
+inline void free_sized(void* p, size_t size) {
+  if constexpr (config::invalid_free || config::canaries) {
+    Segment* s = segment_of(p);
+    if (s) [[likely]] {
+      Page* page = segment_page_of(s, p);
+      if ((page_flags(page) & (kPageNotInUse | kPageHasAligned)) == 0 && secure::page_is_block_start(page, p)) {
+        bool ok;
+        if constexpr (config::canaries) {
+          ok = secure::canary_user_end(page, static_cast<Block*>(p)) == size;
+        } else if (page->block_size > kLargeObjMax) {
+          ok = (size + kOsPageSize - 1) / kOsPageSize * kOsPageSize == page->block_size;
+        } else {
+          ok = size <= kLargeObjMax && bin_block_size(bin_of(size)) == page->block_size;
+        }
+        if (!ok) [[unlikely]] report_free_size(p, size, page);
+      }
+    }
+  }
+  free_fast(p);
 }
 
 }  // namespace shardguard

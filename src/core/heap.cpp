@@ -1,5 +1,7 @@
 #include "core/heap.h"
 
+#include <shardguard/config.h>
+
 #include "core/error.h"
 #include "core/free.h"
 #include "core/meta_alloc.h"
@@ -8,6 +10,8 @@
 #include "core/segment.h"
 #include "core/segment_map.h"
 #include "core/thread.h"
+#include "secure/block_check.h"
+#include "secure/report.h"
 
 namespace shardguard {
 
@@ -31,6 +35,12 @@ namespace {
 // the page is in the middle of a delayed free (try again later).
 bool free_delayed_block(Block* block) {
   Segment* s = segment_of(block);
+  if constexpr (config::encrypt_freelist) {
+    // The block came from a decoded link: it must be a block of ours.
+    if (!s || page_has(segment_page_of(s, block), kPageNotInUse) || !secure::page_is_block_start(segment_page_of(s, block), block)) {
+      secure::report_attack(secure::kErrCorrupted, "corrupted delayed-free list link", block, 0);
+    }
+  }
   Page* page = segment_page_of(s, block);
   if (!page_try_set_delayed(page, kUseDelayedFree, false)) return false;
   page_collect(page, false);
@@ -51,9 +61,25 @@ void heap_unlink(Heap* heap) {
 void heap_delayed_free(Heap* heap) {
   Block* block = heap->thread_delayed_free.exchange(nullptr, std::memory_order_acquire);
   while (block) {
-    Block* next = block->next;
+    Block* next = delayed_next(block);
     if (!free_delayed_block(block)) heap_delayed_push(heap, block);
     block = next;
+  }
+}
+
+void heap_delayed_free_some(Heap* heap, size_t max) {
+  // Only the owner pops, others only push: a block at the head stays there
+  // (and its link stays valid) until this thread takes it, so no ABA.
+  for (size_t i = 0; i < max; i++) {
+    Block* block = heap->thread_delayed_free.load(std::memory_order_acquire);
+    do {
+      if (!block) return;
+    } while (!heap->thread_delayed_free.compare_exchange_weak(block, delayed_next(block), std::memory_order_acquire,
+                                                              std::memory_order_acquire));
+    if (!free_delayed_block(block)) {
+      heap_delayed_push(heap, block);  // mid-free by another thread: next time
+      return;
+    }
   }
 }
 

@@ -2,7 +2,10 @@
 // first-class heap ends (delete: live blocks move to the backing heap;
 // destroy: every block is freed at once).
 #pragma once
+#include <shardguard/config.h>
+
 #include "core/types.h"
+#include "secure/encrypted_links.h"
 
 namespace shardguard {
 
@@ -14,16 +17,30 @@ inline bool heap_is_initialized(const Heap* heap) { return heap != &heap_empty; 
 
 void heap_init(Heap* heap, ThreadData* tld, bool is_backing);
 
+// Links of the delayed list (encoded with the encrypt_freelist layer; the
+// reader checks each block it decodes: heap.cpp).
+inline void delayed_set_next(Block* block, Block* next) {
+  if constexpr (config::encrypt_freelist) block->next = reinterpret_cast<Block*>(secure::delayed_encode(next));
+  else block->next = next;
+}
+inline Block* delayed_next(const Block* block) {
+  if constexpr (config::encrypt_freelist) return static_cast<Block*>(secure::delayed_decode(reinterpret_cast<uintptr_t>(block->next)));
+  else return block->next;
+}
+
 // Pushes a block onto the heap's delayed list (any thread, one CAS).
 inline void heap_delayed_push(Heap* heap, Block* block) {
   Block* head = heap->thread_delayed_free.load(std::memory_order_relaxed);
   do {
-    block->next = head;
+    delayed_set_next(block, head);
   } while (!heap->thread_delayed_free.compare_exchange_weak(head, block, std::memory_order_release, std::memory_order_relaxed));
 }
 
 // Frees the blocks other threads handed over through the delayed list.
 void heap_delayed_free(Heap* heap);
+// As heap_delayed_free, for at most `max` blocks (the allocation slow path:
+// its work must not grow with the number of full pages).
+void heap_delayed_free_some(Heap* heap, size_t max);
 // Frees retired pages whose grace period ran out (all of them with force).
 void heap_collect_retired(Heap* heap, bool force);
 

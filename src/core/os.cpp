@@ -23,8 +23,12 @@ class ErrnoKeeper {
   int saved_;
 };
 
+constinit thread_local uintptr_t placement_hint __attribute__((tls_model("initial-exec"))) = 0;
+
 void* map(size_t size) {
-  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* hint = reinterpret_cast<void*>(placement_hint);
+  placement_hint = 0;
+  void* p = mmap(hint, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   return p == MAP_FAILED ? nullptr : p;
 }
 
@@ -66,11 +70,36 @@ void free(void* p, size_t size) {
   stats::sub(stats::reserved, size);
 }
 
+void protect(void* p, size_t size, bool accessible) {
+  ErrnoKeeper keep;
+  if (mprotect(p, size, accessible ? PROT_READ | PROT_WRITE : PROT_NONE) != 0) {
+    // A guard that cannot be set (vm.max_map_count reached) is a protection
+    // silently lost: say so, once per process at most a few times.
+    warning("mprotect(%p, %zu) failed with errno %d (vm.max_map_count too low for the guard pages?)", p, size, errno);
+  }
+}
+
+void set_placement_hint(uintptr_t hint) { placement_hint = hint; }
+
 void purge(void* p, size_t size) {
   ErrnoKeeper keep;
   if (size == 0) return;
   madvise(p, size, MADV_DONTNEED);
   stats::add(stats::purges, 1);
+}
+
+void* alloc_huge_1g(size_t size) {
+  ErrnoKeeper keep;
+#if defined(MAP_HUGETLB) && defined(MAP_HUGE_SHIFT)
+  constexpr int kHuge1G = 30 << MAP_HUGE_SHIFT;
+  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | kHuge1G, -1, 0);
+  if (p == MAP_FAILED) return nullptr;
+  stats::add(stats::reserved, static_cast<int64_t>(size));
+  return p;
+#else
+  (void)size;
+  return nullptr;
+#endif
 }
 
 int64_t now_ms() {

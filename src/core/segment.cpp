@@ -3,13 +3,18 @@
 #include <cstdint>
 #include <cstring>
 
+#include <shardguard/config.h>
+
 #include "core/abandoned.h"
 #include "core/os.h"
 #include "core/page.h"
 #include "core/page_queue.h"
+#include "core/purge_queue.h"
 #include "core/segment_cache.h"
 #include "core/segment_map.h"
 #include "core/stats.h"
+#include "secure/guard_pages.h"
+#include "secure/random.h"
 
 namespace shardguard {
 
@@ -72,7 +77,7 @@ constexpr Shape shape_of(SegmentKind kind) {
 }
 
 constexpr size_t info_size_of(uint32_t capacity) {
-  return round_up(sizeof(Segment) + (capacity - 1) * sizeof(Page), kOsPageSize);
+  return round_up(sizeof(Segment) + (capacity - 1) * sizeof(Page), kOsPageSize) + secure::kGuardSize;
 }
 
 constexpr size_t kLargestInfoSize = info_size_of(shape_of(SegmentKind::kSmall).capacity);
@@ -81,15 +86,18 @@ Segment* segment_alloc(ThreadData* tld, SegmentKind kind, size_t block_size) {
   const Shape shape = shape_of(kind);
   const size_t info = info_size_of(shape.capacity);
   size_t size = kSegmentSize;
-  if (kind == SegmentKind::kHuge) size = round_up(info + block_size, kSegmentSize);
+  if (kind == SegmentKind::kHuge) size = round_up(info + block_size + secure::kGuardSize, kSegmentSize);
 
   bool dirty = false;
   void* mem = size == kSegmentSize ? segment_cache::pop(&dirty) : nullptr;
   if (mem) {
+    // The old layout's guards go; the new layout sets its own.
+    secure::unguard_segment(static_cast<Segment*>(mem), size);
     // The old header may have been larger than this kind's: clear the
     // largest, so a clean segment reads as zero past `info` again.
     memset(mem, 0, kLargestInfoSize);
   } else {
+    if constexpr (config::randomize) os::set_placement_hint(secure::random_placement(tld->rng, kSegmentSize));
     mem = os::alloc_aligned(size, kSegmentSize);
     if (!mem) return nullptr;
   }
@@ -103,6 +111,8 @@ Segment* segment_alloc(ThreadData* tld, SegmentKind kind, size_t block_size) {
   s->capacity = shape.capacity;
   s->segment_size = size;
   s->info_size = info;
+  s->span_size = size - info - secure::kGuardSize;
+  if (kind == SegmentKind::kHuge && config::guard_pages) s->span_size = block_size;  // the guard right after the block
   for (uint32_t i = 0; i < shape.capacity; i++) {
     Page* page = &s->pages[i];
     page->slot = i;
@@ -112,42 +122,12 @@ Segment* segment_alloc(ThreadData* tld, SegmentKind kind, size_t block_size) {
     page->is_zero_init = !dirty;
     if (dirty) page_area(s, page, &page->dirty_size);
   }
+  secure::guard_segment(s);
   s->thread_id.store(tld->thread_id, std::memory_order_release);
   owned_push(tld->segments, s);
   stats::add(stats::segments, 1);
+  stats::add(stats::metadata, static_cast<int64_t>(info));
   return s;
-}
-
-// Purges the segment's pending slots that are due at `now` (all with
-// force); returns the earliest purge time still pending, or INT64_MAX.
-// Adjacent dirty ranges go to the OS in one call.
-int64_t segment_purge(Segment* s, int64_t now, bool force) {
-  int64_t next = INT64_MAX;
-  uint8_t* run_start = nullptr;
-  uint8_t* run_end = nullptr;
-  for (uint32_t i = 0; i < s->capacity && s->purge_pending > 0; i++) {
-    Page* page = &s->pages[i];
-    if (page->purge_at == 0) continue;
-    if (!force && page->purge_at > now) {
-      if (page->purge_at < next) next = page->purge_at;
-      continue;
-    }
-    size_t area_size;
-    uint8_t* area = page_area(s, page, &area_size);
-    const size_t dirty = round_up(page->dirty_size, kOsPageSize);
-    uint8_t* end = area + (dirty < area_size ? dirty : area_size);
-    if (area != run_end) {
-      if (run_start) os::purge(run_start, static_cast<size_t>(run_end - run_start));
-      run_start = area;
-    }
-    run_end = end;
-    page->dirty_size = 0;
-    page->purge_at = 0;
-    page->is_zero_init = true;
-    s->purge_pending--;
-  }
-  if (run_start) os::purge(run_start, static_cast<size_t>(run_end - run_start));
-  return next;
 }
 
 // An empty segment goes to the process-wide cache still warm; the cache
@@ -157,19 +137,16 @@ void segment_free(Segment* s, ThreadData* tld) {
   owned_remove(tld->segments, s);
   segment_map_remove(s, s->segment_size);
   stats::sub(stats::segments, 1);
-  if (s->segment_size == kSegmentSize) {
-    const bool dirty = s->kind == SegmentKind::kLarge || s->kind == SegmentKind::kHuge || s->purge_pending > 0;
-    if (segment_cache::push(s, dirty)) return;
-  }
+  stats::sub(stats::metadata, static_cast<int64_t>(s->info_size));
+  const bool dirty = s->kind == SegmentKind::kLarge || s->kind == SegmentKind::kHuge || s->purge_pending > 0;
+  purge::forget(tld, s);
+  if (s->segment_size == kSegmentSize && segment_cache::push(s, dirty)) return;
   os::free(s, s->segment_size);
 }
 
-Page* take_slot(Segment* s, uint32_t slot) {
+Page* take_slot(ThreadData* tld, Segment* s, uint32_t slot) {
   Page* page = &s->pages[slot];
-  if (page->purge_at != 0) {  // reused before its purge: keep the memory (dirty)
-    page->purge_at = 0;
-    s->purge_pending--;
-  }
+  purge::cancel(tld, page);  // reused before its purge: keeps its memory (dirty)
   page_set_flags(page, 0);
   s->used++;
   stats::add(stats::pages, 1);
@@ -178,8 +155,11 @@ Page* take_slot(Segment* s, uint32_t slot) {
 
 void adopt(Segment* s, Heap* heap);
 
-void reclaim_some(Heap* backing) {
-  for (size_t i = 0; i < kReclaimBatch; i++) {
+// Adopts abandoned segments until one gives the thread a free slot of the
+// kind it needs, at most kReclaimBatch of them: the work of one slow path
+// stays bounded however many segments dead threads left behind.
+void reclaim_some(Heap* backing, const SegmentList& fq) {
+  for (size_t i = 0; i < kReclaimBatch && !fq.first; i++) {
     Segment* s = abandoned::pop();
     if (!s) return;
     adopt(s, backing);
@@ -189,7 +169,7 @@ void reclaim_some(Heap* backing) {
 Page* slot_alloc(Heap* heap, SegmentKind kind) {
   ThreadData* tld = heap->tld;
   SegmentList& fq = free_queue(tld, kind);
-  if (!fq.first && abandoned::any()) reclaim_some(&tld->backing);
+  if (!fq.first && abandoned::any()) reclaim_some(&tld->backing, fq);
   if (!fq.first) {
     Segment* s = segment_alloc(tld, kind, 0);
     if (!s) return nullptr;
@@ -199,15 +179,26 @@ Page* slot_alloc(Heap* heap, SegmentKind kind) {
   // faults, and one less purge.
   Segment* s = fq.first;
   uint32_t slot = s->capacity;
-  for (uint32_t i = 0; i < s->capacity; i++) {
-    if (!page_has(&s->pages[i], kPageNotInUse)) continue;
-    if (slot == s->capacity) slot = i;
-    if (s->pages[i].purge_at != 0) {
-      slot = i;
-      break;
+  if constexpr (config::randomize) {
+    // Any free slot, at random: the n-th free one.
+    uint32_t n = secure::rng_below(tld->rng, s->capacity - s->used);
+    for (uint32_t i = 0; i < s->capacity; i++) {
+      if (page_has(&s->pages[i], kPageNotInUse) && n-- == 0) {
+        slot = i;
+        break;
+      }
+    }
+  } else {
+    for (uint32_t i = 0; i < s->capacity; i++) {
+      if (!page_has(&s->pages[i], kPageNotInUse)) continue;
+      if (slot == s->capacity) slot = i;
+      if (s->pages[i].purge_at != 0) {
+        slot = i;
+        break;
+      }
     }
   }
-  Page* page = take_slot(s, slot);
+  Page* page = take_slot(tld, s, slot);
   if (s->used == s->capacity) free_queue_drop(tld, s);
   return page;
 }
@@ -242,17 +233,18 @@ void adopt(Segment* s, Heap* heap) {
 }  // namespace
 
 Page* segment_page_alloc(Heap* heap, size_t block_size) {
-  segments_purge_expired(heap->tld, false);  // cheap when nothing is due
+  purge::run(heap->tld, false);  // cheap when nothing is due, bounded otherwise
   if (block_size <= kSmallObjMax) return slot_alloc(heap, SegmentKind::kSmall);
   if (block_size <= kMediumObjMax) return slot_alloc(heap, SegmentKind::kMedium);
   const SegmentKind kind = block_size <= kLargeObjMax ? SegmentKind::kLarge : SegmentKind::kHuge;
   Segment* s = segment_alloc(heap->tld, kind, block_size);
   if (!s) return nullptr;
   if (kind == SegmentKind::kHuge) stats::add(stats::huge, 1);
-  return take_slot(s, 0);
+  return take_slot(heap->tld, s, 0);
 }
 
 void segment_page_free(Page* page, ThreadData* tld) {
+  stats::page_release(page);
   Segment* s = segment_of_page(page);
   // The slot keeps dirty_size: it tells a later purge how much to give back.
   page_set_flags(page, kPageNotInUse);
@@ -269,38 +261,20 @@ void segment_page_free(Page* page, ThreadData* tld) {
     segment_free(s, tld);
     return;
   }
-  // The slot stays dirty for kPurgeDelayMs, so a burst of frees followed by
-  // a burst of allocations reuses the same memory without a system call or
-  // a page fault; an empty segment goes to the cache, warm, likewise.
-  page->is_zero_init = false;
-  page->purge_at = os::now_ms() + kPurgeDelayMs;
-  s->purge_pending++;
+  // The slot stays dirty for the purge delay, so a burst of frees followed
+  // by a burst of allocations reuses the same memory without a system call
+  // or a page fault; an empty segment goes to the cache, warm, likewise.
+  purge::schedule(tld, page);
   if (s->used == 0) {
     segment_free(s, tld);
     return;
   }
-  if (page->purge_at < tld->purge_next) tld->purge_next = page->purge_at;
   free_queue_add(tld, s);
-  segments_purge_expired(tld, false);
-}
-
-void segments_purge_expired(ThreadData* tld, bool force) {
-  if (tld->purge_next == INT64_MAX) return;
-  const int64_t now = os::now_ms();
-  if (!force && now < tld->purge_next) return;
-  int64_t next = INT64_MAX;
-  for (SegmentList* fq : {&tld->small_free, &tld->medium_free}) {
-    for (Segment* s = fq->first; s; s = s->free_next) {
-      if (s->purge_pending == 0) continue;
-      const int64_t due = segment_purge(s, now, force);
-      if (due < next) next = due;
-    }
-  }
-  tld->purge_next = next;
+  purge::run(tld, false);
 }
 
 void segments_abandon_all(ThreadData* tld) {
-  segments_purge_expired(tld, true);  // an abandoned segment holds no dirty free page
+  purge::run(tld, true);  // an abandoned segment holds no dirty free page
   while (Segment* s = tld->segments.first) {
     free_queue_drop(tld, s);
     owned_remove(tld->segments, s);
@@ -314,6 +288,16 @@ void segments_abandon_all(ThreadData* tld) {
   }
 }
 
+size_t segments_reclaim_abandoned(Heap* backing, size_t max) {
+  size_t n = 0;
+  for (; n < max; n++) {
+    Segment* s = abandoned::pop();
+    if (!s) break;
+    adopt(s, backing);
+  }
+  return n;
+}
+
 bool segment_try_reclaim(Segment* s, Heap* backing) {
   if (!abandoned::remove(s)) return false;
   adopt(s, backing);
@@ -322,7 +306,7 @@ bool segment_try_reclaim(Segment* s, Heap* backing) {
 
 size_t segment_huge_capacity(const Page* page) {
   const Segment* s = segment_of_page(page);
-  return s->segment_size - s->info_size;
+  return s->segment_size - s->info_size - secure::kGuardSize;
 }
 
 }  // namespace shardguard

@@ -4,6 +4,7 @@
 // later reclaimed by a live thread.
 #pragma once
 #include "core/types.h"
+#include "secure/guard_pages.h"
 
 namespace shardguard {
 
@@ -13,10 +14,11 @@ inline Segment* segment_of_page(const Page* page) {
 }
 
 // The first byte of a page's blocks; `*size` gets the bytes available.
+// (info_size includes the guard page after the header; see secure/guard_pages.h.)
 inline uint8_t* page_area(const Segment* s, const Page* page, size_t* size) {
   auto* base = reinterpret_cast<uint8_t*>(const_cast<Segment*>(s));
   if (s->kind == SegmentKind::kLarge || s->kind == SegmentKind::kHuge) {
-    *size = s->segment_size - s->info_size;
+    *size = s->span_size;
     return base + s->info_size;
   }
   const size_t page_size = size_t{1} << s->page_shift;
@@ -26,6 +28,7 @@ inline uint8_t* page_area(const Segment* s, const Page* page, size_t* size) {
     start += s->info_size;
     *size -= s->info_size;
   }
+  if (secure::slot_has_guard(s->kind, page->slot, s->capacity)) *size -= secure::kGuardSize;
   return start;
 }
 
@@ -47,9 +50,9 @@ Page* segment_page_alloc(Heap* heap, size_t block_size);
 // becomes empty.
 void segment_page_free(Page* page, ThreadData* tld);
 
-// Purges the free slots whose purge delay has passed (all of them with
-// force). Cheap when nothing is due.
-void segments_purge_expired(ThreadData* tld, bool force);
+// Adopts up to `max` abandoned segments into the backing heap (their empty
+// pages and segments are freed on the way); returns how many it adopted.
+size_t segments_reclaim_abandoned(Heap* backing, size_t max);
 
 // Thread exit: every page must already be collected and detached from its
 // heap. Empty segments are freed, the rest wait for a new owner.

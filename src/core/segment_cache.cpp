@@ -4,6 +4,7 @@
 
 #include "core/config.h"
 #include "core/os.h"
+#include "core/purge_queue.h"
 #include "core/spinlock.h"
 #include "core/stats.h"
 
@@ -13,44 +14,133 @@ namespace {
 
 struct Entry {
   void* segment;
-  int64_t purge_at;  // 0: already purged
+  int64_t purge_at;  // 0: purged; INT64_MAX: only a forced purge
+  size_t purged;     // bytes from the start already purged (a purge goes in chunks)
 };
 
+// entries[0] is the oldest; pop takes the newest (the warmest). No system
+// call is made under the lock: a segment being purged or unmapped is out
+// of the array meanwhile, so other threads never wait for the kernel.
 SpinLock lock;
 Entry entries[kSegmentCacheMax];
 size_t count = 0;
 
-// Under the lock. A purge of a whole segment is one madvise; the ranges
-// never touched cost the kernel next to nothing.
-void purge_due(int64_t now) {
+int64_t purge_time(int64_t now) {
+  const int64_t delay = purge::delay_ms();
+  if (delay < 0) return INT64_MAX;
+  return now + delay > 0 ? now + delay : 1;
+}
+
+void remove_at(size_t i) {
+  for (size_t j = i + 1; j < count; j++) entries[j - 1] = entries[j];
+  count--;
+}
+
+// Under the lock: takes the oldest entry that is due at `now` out of the
+// array; false if there is none.
+bool take_due(int64_t now, Entry* out) {
   for (size_t i = 0; i < count; i++) {
-    Entry& e = entries[i];
-    if (e.purge_at != 0 && e.purge_at <= now) {
-      os::purge(e.segment, kSegmentSize);
-      e.purge_at = 0;
+    if (entries[i].purge_at != 0 && entries[i].purge_at <= now) {
+      *out = entries[i];
+      remove_at(i);
+      return true;
     }
+  }
+  return false;
+}
+
+// Under the lock: puts a partly or wholly purged entry back, at the old
+// end (a cold segment is the last one pop should hand out); false when
+// the cache filled up meanwhile.
+bool put_back(const Entry& e) {
+  if (count == kSegmentCacheMax) return false;
+  for (size_t j = count; j > 0; j--) entries[j] = entries[j - 1];
+  entries[0] = e;
+  count++;
+  return true;
+}
+
+// Purges up to `chunks` chunks of kPurgeBudgetBytes of due segments (all
+// of them with force); the kernel calls run outside the lock.
+void purge_chunks(int64_t now, size_t chunks) {
+  while (chunks-- > 0) {
+    Entry e;
+    {
+      SpinGuard guard(lock);
+      if (!take_due(now, &e)) return;
+    }
+    size_t size = kSegmentSize - e.purged;
+    if (size > kPurgeBudgetBytes && now != INT64_MAX) size = kPurgeBudgetBytes;
+    os::purge(static_cast<uint8_t*>(e.segment) + e.purged, size);
+    e.purged += size;
+    if (e.purged == kSegmentSize) e.purge_at = 0;
+    bool kept;
+    {
+      SpinGuard guard(lock);
+      kept = put_back(e);
+    }
+    if (!kept) os::free(e.segment, kSegmentSize);
   }
 }
 
 }  // namespace
 
 void* pop(bool* dirty) {
-  SpinGuard guard(lock);
-  if (count == 0) return nullptr;
-  purge_due(os::now_ms());
+  Entry e;
+  {
+    SpinGuard guard(lock);
+    if (count == 0) return nullptr;
+    e = entries[--count];
+  }
   stats::add(stats::cache_hits, 1);
-  const Entry e = entries[--count];  // the most recently emptied: the warmest
   *dirty = e.purge_at != 0;
+  purge_due(false);
   return e.segment;
 }
 
 bool push(void* segment, bool dirty) {
   const int64_t now = os::now_ms();
-  SpinGuard guard(lock);
-  purge_due(now);
-  if (count == kSegmentCacheMax) return false;
-  entries[count++] = Entry{segment, dirty ? now + kPurgeDelayMs : 0};
+  if (dirty && purge::delay_ms() == 0) {  // purge delay 0: at once, whole
+    os::purge(segment, kSegmentSize);
+    dirty = false;
+  }
+  const Entry e{segment, dirty ? purge_time(now) : 0, dirty ? size_t{0} : kSegmentSize};
+  void* evicted = nullptr;
+  {
+    SpinGuard guard(lock);
+    if (count == kSegmentCacheMax) {
+      // Full: make room by unmapping the oldest purged segment (cheap: no
+      // resident page); if every one is dirty, the caller unmaps this one.
+      size_t i = 0;
+      while (i < count && entries[i].purge_at != 0) i++;
+      if (i == count) return false;
+      evicted = entries[i].segment;
+      remove_at(i);
+    }
+    entries[count++] = e;
+  }
+  if (evicted) os::free(evicted, kSegmentSize);
+  purge_due(false);
   return true;
+}
+
+void purge_due(bool force) {
+  if (force) purge_chunks(INT64_MAX, kSegmentCacheMax);
+  else purge_chunks(os::now_ms(), 1);
+}
+
+void release(size_t keep_bytes) {
+  const size_t keep = keep_bytes / kSegmentSize;
+  for (;;) {
+    void* segment;
+    {
+      SpinGuard guard(lock);
+      if (count <= keep) return;
+      segment = entries[0].segment;  // the oldest
+      remove_at(0);
+    }
+    os::free(segment, kSegmentSize);  // outside the lock: takes a while if resident
+  }
 }
 
 void lock_before_fork() { lock.lock(); }

@@ -1,8 +1,11 @@
 // A small, bounded, process-wide cache of empty standard-size segments.
 // A segment enters it still dirty (its memory resident) and is purged only
-// when it has waited kPurgeDelayMs unused: a thread that needs a segment soon
-// after another thread emptied one (thread churn, phases of a workload)
-// reuses warm memory, with no system call and no page fault.
+// when it has waited the purge delay unused: a thread that needs a segment
+// soon after another thread emptied one (thread churn, phases of a
+// workload) reuses warm memory, with no system call and no page fault.
+// At most kSegmentCacheMax segments wait here, so an emptied heap never
+// holds more than that much address space, and none of it resident once
+// the delay has passed.
 #pragma once
 #include <cstddef>
 
@@ -14,6 +17,13 @@ void* pop(bool* dirty);
 // Takes an empty segment (`dirty`: its memory may hold old data); false when
 // the cache is full (the caller unmaps it).
 bool push(void* segment, bool dirty);
+
+// Purges cached segments whose delay has passed: at most kPurgeBudgetBytes
+// (pop and push call it too); with force, every cached segment, due or not.
+void purge_due(bool force);
+// Unmaps cached segments, the oldest first, until at most `keep_bytes` of
+// them stay mapped (0: the cache is emptied).
+void release(size_t keep_bytes);
 
 void lock_before_fork();
 void unlock_after_fork(bool in_child);

@@ -5,6 +5,8 @@
 
 #include <atomic>
 
+#include <shardguard/config.h>
+
 #include "core/abandoned.h"
 #include "core/error.h"
 #include "core/meta_alloc.h"
@@ -15,6 +17,8 @@
 #include "core/segment_cache.h"
 #include "core/stats.h"
 #include "core/thread_id.h"
+#include "secure/random.h"
+#include "secure/secrets.h"
 
 namespace shardguard {
 
@@ -52,6 +56,7 @@ void after_fork_child() {
 
 void process_init() {
   os::init();
+  if constexpr (config::any_layer) secure::secrets_init();
   if (pthread_key_create(&thread_key, on_thread_exit) != 0) fatal("cannot create the thread-exit key");
 }
 
@@ -91,7 +96,7 @@ Heap* thread_init() {
   auto* tld = static_cast<ThreadData*>(meta::alloc(sizeof(ThreadData)));
   if (!tld) return nullptr;
   tld->thread_id = current_thread_id();
-  tld->purge_next = INT64_MAX;
+  if constexpr (config::any_layer) tld->rng = secure::os_random();
   heap_init(&tld->backing, tld, true);
   tls_default_heap = &tld->backing;
   stats::add(stats::threads, 1);
@@ -112,6 +117,7 @@ void thread_done() {
   // Free what is empty; detach the rest from the heap, which goes away.
   heap_visit_pages(backing, [&](Page* page, PageQueue* pq) {
     page_collect(page, true);
+    stats::page_sync(page);
     if (page->used == 0) {
       page_free(page, pq);
     } else {
@@ -120,6 +126,7 @@ void thread_done() {
     }
   });
   segments_abandon_all(tld);
+  stats::merge_thread();
   tls_default_heap = &heap_empty;
   pthread_setspecific(thread_key, nullptr);
   meta::free(tld);

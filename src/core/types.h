@@ -55,12 +55,19 @@ struct Page {
   Page* next;  // in the page queue
   Page* prev;
   uint32_t slot;  // index in the segment
+  uint32_t stat_used;  // `used` when the statistics last accounted the page
   // Bytes from the page start that may be dirty: the high-water mark of all
   // uses of the slot since its last purge (a reuse with smaller blocks must
   // not hide what an earlier use touched).
   size_t dirty_size;
   // A free slot whose memory is still dirty: when to purge it (0: nothing pending).
   int64_t purge_at;
+  // Hardening state, set at page_init and read only by the layers that are
+  // on (secure/): the first block, a reciprocal of block_size (a block index
+  // by one multiply), and the page's secret free-list keys.
+  uint8_t* area;
+  uint64_t block_recip;
+  uintptr_t keys[2];
 };
 
 inline uint8_t page_flags(const Page* page) { return page->flags.load(std::memory_order_relaxed); }
@@ -89,7 +96,8 @@ struct Segment {
   uint32_t used;      // page slots in use
   uint32_t purge_pending;  // free slots waiting to be purged
   size_t segment_size;
-  size_t info_size;  // bytes of header before slot 0's blocks
+  size_t info_size;  // bytes of header (and its guard page) before slot 0's blocks
+  size_t span_size;  // large and huge: bytes of the one page's area
   Segment* next;     // in the owner's list of segments, or the abandoned list
   Segment* prev;
   Segment* free_next;  // in the owner's queue of segments with a free slot
@@ -124,16 +132,47 @@ struct Heap {
   size_t retired_max;
   Heap* next;  // in tld->heaps
   bool is_backing;
+  // Set by mi_heap_new_ex / mi_heap_new_in_arena / mi_heap_guarded_set_*
+  // (zero for every other heap); never read on an allocation path.
+  bool no_destroy;  // mi_heap_destroy acts as mi_heap_delete
+  int tag;
+  int arena_id;     // 0: any memory
+  size_t guarded_sample_rate;
+  size_t guarded_size_min;
+  size_t guarded_size_max;
+};
+
+// Allocated-block counts of one size bin that a thread has accounted and
+// not yet merged into the process totals (see stats.h).
+struct BinStatDelta {
+  int64_t blocks;     // net change of live blocks
+  int64_t bytes;      // net change of their bytes
+  int64_t allocated;  // blocks seen allocated
+  int64_t freed;      // blocks seen freed
+};
+
+struct ThreadStats {
+  BinStatDelta bins[kBinCount];
+  int64_t pending_bytes;  // |sum of bytes| since the last merge, to bound the drift
 };
 
 // Per-thread data: the backing heap, the thread's heaps and segments.
 struct ThreadData {
   uintptr_t thread_id;
+  uint64_t rng;  // the thread's random state (randomize, per-page keys); seeded from the kernel
   Heap* heaps;  // all heaps of this thread, the backing heap included
   SegmentList segments;     // every segment this thread owns
   SegmentList small_free;   // small-page segments with a free slot
   SegmentList medium_free;  // medium-page segments with a free slot
-  int64_t purge_next;       // earliest purge_at of this thread's free slots
+  // Free slots still resident, oldest first (linked through Page::next/prev,
+  // unused while a slot is free): purging pops from the front, so finding
+  // what is due never walks the thread's segments.
+  Page* purge_first;
+  Page* purge_last;
+  uint64_t heartbeat;       // slow-path allocations so far (mi_register_deferred_free)
+  uint32_t generic_count;   // slow-path allocations since the last periodic collect
+  bool in_deferred_free;    // the deferred-free callback is running on this thread
+  ThreadStats stats;
   Heap backing;
 };
 
