@@ -17,7 +17,7 @@ inline uint64_t page_block_index(const Page* page, uintptr_t offset) {
 // p lies in the page's blocks area and at a block boundary.
 inline bool page_is_block_start(const Page* page, const void* p) {
   const uintptr_t offset = reinterpret_cast<uintptr_t>(p) - reinterpret_cast<uintptr_t>(page->area);
-  if (offset >= static_cast<uintptr_t>(page->reserved) * page->block_size) return false;  // also p < area
+  if (offset >= page->area_used) return false;  // also p < area
   return page_block_index(page, offset) * page->block_size == offset;
 }
 

@@ -35,7 +35,7 @@ inline Block* checked_block(const Page* page, const void* p, const char* functio
   }
   if (page_is_block_start(page, p)) [[likely]] return const_cast<Block*>(static_cast<const Block*>(p));
   const uintptr_t offset = reinterpret_cast<uintptr_t>(p) - reinterpret_cast<uintptr_t>(page->area);
-  if (page_has(page, kPageHasAligned) && offset < static_cast<uintptr_t>(page->reserved) * page->block_size) {
+  if (page_has(page, kPageHasAligned) && offset < page->area_used) {
     auto* block = reinterpret_cast<Block*>(page->area + page_block_index(page, offset) * page->block_size);
     if (static_cast<const uint8_t*>(p) - reinterpret_cast<uint8_t*>(block) >= 8 &&
         *reinterpret_cast<const uintptr_t*>(block) == aligned_tag(p)) {

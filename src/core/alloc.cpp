@@ -174,6 +174,7 @@ bool block_resize_in_place(void* p, size_t newsize) {
         grown <= segment_huge_capacity(page)) {
       const size_t old_size = page->block_size;
       page->block_size = grown;
+      page->area_used = grown;
       page->block_recip = secure::block_reciprocal(grown);
       stats::page_resized(page, old_size);
       if constexpr (config::canaries) secure::canary_set(page, block, offset + newsize);

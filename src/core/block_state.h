@@ -30,7 +30,11 @@ inline void block_zero(const Page* page, Block* block) {
 // `block` just left the page's free list for a request of `size` bytes.
 inline void* block_hand_out(const Page* page, Block* block, size_t size, bool zero) {
   if constexpr (config::double_free) secure::take_marked(page, block);
-  if constexpr (config::fill_check) secure::fill_verify(page, block);
+  if constexpr (config::fill_check) {
+    // A fresh block was never freed, and reading its untouched memory would
+    // only cost a page fault (the zero page, then a copy on the first write).
+    if (!page->free_is_zero) secure::fill_verify(page, block);
+  }
   if (zero) block_zero(page, block);
   if constexpr (config::canaries) secure::canary_set(page, block, size);
   return block;

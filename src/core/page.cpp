@@ -32,6 +32,7 @@ void page_init(Page* page, Heap* heap, size_t block_size) {
   }
   // A huge page holds exactly one block, however much room its segment has.
   page->reserved = block_size > kLargeObjMax ? 1 : static_cast<uint32_t>(area_size / block_size);
+  page->area_used = size_t{page->reserved} * block_size;
   page->capacity = 0;
   page->used = 0;
   page->free = nullptr;

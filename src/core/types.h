@@ -66,6 +66,7 @@ struct Page {
   // on (secure/): the first block, a reciprocal of block_size (a block index
   // by one multiply), and the page's secret free-list keys.
   uint8_t* area;
+  size_t area_used;  // reserved * block_size: the bytes blocks may start in
   uint64_t block_recip;
   uintptr_t keys[2];
 };

@@ -1,6 +1,7 @@
 // Randomized stress with cross-thread frees: under every policy (the secure
 // one above all) millions of valid operations raise no false alarm, and
-// every live block keeps its contents.
+// every live block keeps its contents. Through the mi_* API, so sanitizer
+// builds (which keep libc's malloc) stress shardguard too.
 #include <gtest/gtest.h>
 #include <mimalloc.h>
 
@@ -71,11 +72,11 @@ TEST(SecureStress, MillionsOfOperationsWithCrossThreadFreesRaiseNoAlarm) {
           const size_t size = size_of(p);
           if (!intact(p, size)) corrupted++;
           if (next(rng) % 4 != 0) {
-            free(p);
+            mi_free(p);
             continue;
           }
           const size_t n = random_size(rng);
-          p = static_cast<uint8_t*>(realloc(p, n));
+          p = static_cast<uint8_t*>(mi_realloc(p, n));
           ASSERT_NE(p, nullptr);
           if (n >= size ? !intact(p, size) : !intact(p, n)) corrupted++;
           memcpy(p, &n, sizeof n);
@@ -83,20 +84,20 @@ TEST(SecureStress, MillionsOfOperationsWithCrossThreadFreesRaiseNoAlarm) {
           const size_t n = random_size(rng);
           switch (next(rng) % 8) {
             case 0: p = static_cast<uint8_t*>(mi_malloc_aligned(n, size_t{16} << (next(rng) % 8))); break;
-            case 1: p = static_cast<uint8_t*>(calloc(1, n)); break;
-            default: p = static_cast<uint8_t*>(malloc(n));
+            case 1: p = static_cast<uint8_t*>(mi_calloc(1, n)); break;
+            default: p = static_cast<uint8_t*>(mi_malloc(n));
           }
           ASSERT_NE(p, nullptr);
           memcpy(p, &n, sizeof n);
         }
         fill(p, size_of(p));
         uint8_t* expected = nullptr;
-        if (!slot.compare_exchange_strong(expected, p, std::memory_order_acq_rel)) free(p);  // taken meanwhile
+        if (!slot.compare_exchange_strong(expected, p, std::memory_order_acq_rel)) mi_free(p);  // taken meanwhile
       }
     });
   }
   for (auto& th : threads) th.join();
-  for (auto& slot : slots) free(slot.load());
+  for (auto& slot : slots) mi_free(slot.load());
   EXPECT_EQ(corrupted.load(), 0);
 }
 
