@@ -6,6 +6,7 @@
 // the library still loads into C programs.
 #include <new>
 
+#include "api/cxx_runtime.h"
 #include "api/new_handler.h"
 
 #include "core/aligned.h"
@@ -15,26 +16,7 @@
 
 using namespace shardguard;
 
-__asm__(
-    ".weak _ZSt15get_new_handlerv\n"
-    ".weak _ZNSt9bad_allocD1Ev\n"
-    ".weak _ZTISt9bad_alloc\n"
-    ".weak _ZTVSt9bad_alloc\n"
-    ".weak __cxa_allocate_exception\n"
-    ".weak __cxa_begin_catch\n"
-    ".weak __cxa_end_catch\n"
-    ".weak __cxa_throw\n"
-    ".weak __gxx_personality_v0\n");
-
-extern "C" std::new_handler sg_api_get_new_handler() noexcept __asm__("_ZSt15get_new_handlerv");
-
 namespace {
-
-bool cxx_runtime_loaded() {
-  std::new_handler (*getter)() noexcept = &sg_api_get_new_handler;
-  __asm__("" : "+r"(getter));  // a weak symbol may be null: keep the test
-  return getter != nullptr;
-}
 
 // One failed allocation: calls the new-handler and returns to retry;
 // without one throws std::bad_alloc.

@@ -51,12 +51,12 @@ void set(size_t* out, size_t value) {
 }
 
 // At load: the clock of mi_process_info starts, and the options are read
-// (and listed, with verbose). At exit: mi_process_done (show_stats).
+// (and listed, with verbose >= 2). At exit: mi_process_done (show_stats).
 __attribute__((constructor)) void on_load() {
   int64_t zero = 0;
   process_start_ms.compare_exchange_strong(zero, monotonic_ms());
   options::init_all();
-  if (options::get(mi_option_verbose)) options::print_all();
+  if (options::get(mi_option_verbose) >= 2) options::print_all();  // 1: the one-line banner only
 }
 
 __attribute__((destructor)) void on_unload() { mi_process_done(); }
@@ -72,10 +72,10 @@ void mi_process_init(void) noexcept {
 }
 
 // Runs once (at exit, or when the program calls it first): prints the
-// statistics with show_stats (or verbose).
+// statistics with show_stats (or verbose >= 2).
 void mi_process_done(void) noexcept {
   if (process_done.exchange(true)) return;
-  if (options::get(mi_option_show_stats) || options::get(mi_option_verbose)) mi_stats_print(nullptr);
+  if (options::get(mi_option_show_stats) || options::get(mi_option_verbose) >= 2) mi_stats_print(nullptr);
 }
 
 void mi_thread_init(void) noexcept { thread_default_heap_initialized(); }

@@ -65,6 +65,12 @@ void* take(Arena& a, size_t n, bool* is_zero) {
 
 }  // namespace
 
+void lock_before_fork() { lock.lock(); }
+void unlock_after_fork(bool in_child) {
+  if (in_child) lock.reset();
+  else lock.unlock();
+}
+
 int add(void* start, size_t size, bool exclusive, bool is_large, bool is_zero, int numa_node) {
   const auto s = reinterpret_cast<uintptr_t>(start);
   if (!start || size == 0 || s + size < s) return 0;

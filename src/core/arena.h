@@ -26,4 +26,8 @@ bool free(void* p, size_t size);
 // Writes one line per arena to the output (mi_arenas_print).
 void print();
 
+// fork: the arena table's lock is held across fork (thread.cpp).
+void lock_before_fork();
+void unlock_after_fork(bool in_child);
+
 }  // namespace shardguard::arena

@@ -8,6 +8,7 @@
 #include <shardguard/config.h>
 
 #include "core/abandoned.h"
+#include "core/arena.h"
 #include "core/error.h"
 #include "core/meta_alloc.h"
 #include "core/os.h"
@@ -36,6 +37,7 @@ void on_thread_exit(void* value) {
 // fork: every lock of the allocator is held across fork, so the child finds
 // each structure consistent and every lock free.
 void before_fork() {
+  arena::lock_before_fork();
   meta::lock_before_fork();
   abandoned::lock_before_fork();
   segment_cache::lock_before_fork();
@@ -44,6 +46,7 @@ void after_fork_parent() {
   segment_cache::unlock_after_fork(false);
   abandoned::unlock_after_fork(false);
   meta::unlock_after_fork(false);
+  arena::unlock_after_fork(false);
 }
 std::atomic<bool> fork_child{false};
 
@@ -52,6 +55,7 @@ void after_fork_child() {
   segment_cache::unlock_after_fork(true);
   abandoned::unlock_after_fork(true);
   meta::unlock_after_fork(true);
+  arena::unlock_after_fork(true);
 }
 
 void process_init() {

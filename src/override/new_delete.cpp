@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <new>
 
+#include "api/cxx_runtime.h"
 #include "core/aligned.h"
 #include "core/alloc.h"
 #include "core/error.h"
@@ -13,33 +14,7 @@ using namespace shardguard;
 
 #define SG_EXPORT __attribute__((visibility("default")))
 
-// The library must load into C programs that have no C++ runtime, so every
-// libstdc++ symbol used here is a weak reference. Only a C++ program calls
-// operator new, and its runtime is then loaded; if it is not (a C program
-// calling the mangled operator by hand), a failed new aborts with a message.
-
-__asm__(
-    ".weak _ZSt15get_new_handlerv\n"
-    ".weak _ZNSt9bad_allocD1Ev\n"
-    ".weak _ZTISt9bad_alloc\n"
-    ".weak _ZTVSt9bad_alloc\n"
-    ".weak __cxa_allocate_exception\n"
-    ".weak __cxa_begin_catch\n"
-    ".weak __cxa_end_catch\n"
-    ".weak __cxa_throw\n"
-    ".weak __gxx_personality_v0\n"
-);
-
-using NewHandlerGetter = std::new_handler (*)() noexcept;
-extern "C" std::new_handler cxx_runtime_get_new_handler() noexcept __asm__("_ZSt15get_new_handlerv");
-
 namespace {
-
-bool cxx_runtime_loaded() {
-  NewHandlerGetter getter = &cxx_runtime_get_new_handler;
-  __asm__("" : "+r"(getter));  // the weak symbol may be null: do not let the compiler assume otherwise
-  return getter != nullptr;
-}
 
 // Returns the block, or nullptr once no new-handler is installed.
 void* retry_with_handler(size_t size, size_t alignment, bool nothrow) {

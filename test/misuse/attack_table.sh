@@ -30,8 +30,10 @@ while read -r name layer; do
     rc=$?
     if [ $rc -eq 134 ] && grep -q '^shardguard: ' <<<"$out"; then
       cell="detected"
-    elif [ $rc -eq 139 ]; then
+    elif [ $rc -eq 139 ] && [ "$layer" = GUARD_PAGES ] && grep -qw GUARD_PAGES <<<"$(layers_of "${policies[$i]}")"; then
       cell="fault (guard page)"
+    elif [ $rc -eq 139 ]; then
+      cell="crash (SIGSEGV, heap corrupted)"
     elif [ $rc -eq 0 ]; then
       cell="not detected"
     elif [ $rc -eq 134 ]; then
