@@ -26,6 +26,7 @@ inline constexpr Attack kAttacks[] = {
     {"double_free_delayed_large", double_free_delayed_large, Layer::kDoubleFree, "shardguard: double free " SG_AT},
     {"double_free_huge", double_free_huge, Layer::kDoubleFree, "shardguard: double free " SG_AT},
     {"double_free_cross_thread_small", double_free_cross_thread_small, Layer::kDoubleFree, "shardguard: double free " SG_AT},
+    {"double_free_cross_thread_medium", double_free_cross_thread_medium, Layer::kDoubleFree, "shardguard: double free " SG_AT},
     {"double_free_cross_thread_large", double_free_cross_thread_large, Layer::kDoubleFree, "shardguard: double free " SG_AT},
     {"double_free_two_other_threads", double_free_two_other_threads, Layer::kDoubleFree, "shardguard: double free " SG_AT},
     {"double_free_after_owner_exit", double_free_after_owner_exit, Layer::kDoubleFree, "shardguard: double free " SG_AT},

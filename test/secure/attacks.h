@@ -57,6 +57,7 @@ inline void double_free_cross_thread(size_t size, bool bug) {
   if (bug) free(p);
 }
 inline void double_free_cross_thread_small(bool bug) { double_free_cross_thread(48, bug); }
+inline void double_free_cross_thread_medium(bool bug) { double_free_cross_thread(30000, bug); }
 inline void double_free_cross_thread_large(bool bug) { double_free_cross_thread(150000, bug); }
 
 // Both frees from other threads, the owner still alive.
