@@ -13,6 +13,7 @@
 #pragma weak mi_heap_malloc
 #pragma weak mi_heap_destroy
 #pragma weak mi_usable_size
+#pragma weak mi_free
 
 namespace {
 
@@ -42,7 +43,7 @@ int main(int argc, char** argv) {
   }
   for (const auto& a : attacks::kAttacks) {
     if (strcmp(a.name, argv[1]) != 0) continue;
-    if (!mi_heap_new && a.run == attacks::free_after_heap_destroy) {
+    if (!mi_heap_new && (a.run == attacks::free_after_heap_destroy || a.run == attacks::overflow_across_freed_neighbours)) {
       printf("skipped: needs the mimalloc API\n");
       return 3;
     }

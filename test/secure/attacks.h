@@ -162,15 +162,19 @@ inline void overwrite_freed_link(bool bug) {
   }
 }
 
-// A linear overflow from a live block across freed neighbours.
+// A linear overflow from a live block across freed neighbours. In a heap of
+// its own, so that the neighbours are this page's free blocks (not blocks
+// of the test framework), and every one of them is handed out again.
 inline void overflow_across_freed_neighbours(bool bug) {
+  mi_heap_t* heap = mi_heap_new();
   void* blocks[16];
-  for (auto& b : blocks) b = opaque(malloc(32));
-  for (int i = 1; i < 16; i++) free(blocks[i]);
+  for (auto& b : blocks) b = opaque(mi_heap_malloc(heap, 32));
+  for (int i = 1; i < 16; i++) mi_free(blocks[i]);
   auto* p = static_cast<char*>(blocks[0]);
   memset(p, 'A', bug ? 32 * 8 : 32);
-  allocate_until_reused(32, blocks[1], nullptr, 100000);
-  free(p);
+  for (int i = 0; i < 8192; i++) sink(opaque(mi_heap_malloc(heap, 32)));  // more than a page holds
+  mi_free(p);
+  mi_heap_destroy(heap);
 }
 
 inline void overflow_past(size_t size, size_t by, bool bug) {
