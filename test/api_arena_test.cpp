@@ -135,3 +135,61 @@ TEST(ApiArena, TheMimalloc21FormOfDebugShowArenasPrintsTheSameList) {
   const std::string b = captured_output([] { mi_debug_show_arenas(true, false, false); });
   EXPECT_EQ(a, b);
 }
+
+namespace {
+
+bool inside(const void* p, const void* start, size_t size) {
+  const auto a = reinterpret_cast<uintptr_t>(p), s = reinterpret_cast<uintptr_t>(start);
+  return a >= s && a < s + size;
+}
+
+}  // namespace
+
+TEST(ApiArena, AHeapInAnExclusiveArenaAllocatesEveryBlockInsideIt) {
+  mi_arena_id_t id{};
+  ASSERT_EQ(mi_reserve_os_memory_ex(64 * MiB, true, false, true, &id), 0);
+  size_t size = 0;
+  void* start = mi_arena_area(id, &size);
+  ASSERT_NE(start, nullptr);
+  mi_heap_t* heap = mi_heap_new_in_arena(id);
+  ASSERT_NE(heap, nullptr);
+  for (size_t n : {size_t{16}, size_t{1000}, size_t{20000}, size_t{300000}, size_t{3 * MiB}}) {
+    for (int i = 0; i < 8; i++) {
+      void* p = mi_heap_malloc(heap, n);
+      ASSERT_NE(p, nullptr) << n;
+      EXPECT_TRUE(inside(p, start, size)) << n << " bytes at " << p << " outside the arena";
+    }
+  }
+  mi_heap_destroy(heap);
+}
+
+TEST(ApiArena, AFullExclusiveArenaFailsInsteadOfUsingOtherMemory) {
+  mi_arena_id_t id{};
+  ASSERT_EQ(mi_reserve_os_memory_ex(16 * MiB, true, false, true, &id), 0);
+  mi_heap_t* heap = mi_heap_new_in_arena(id);
+  ASSERT_NE(heap, nullptr);
+  size_t size = 0;
+  void* start = mi_arena_area(id, &size);
+  int inside_count = 0;
+  for (int i = 0; i < 64; i++) {
+    void* p = mi_heap_malloc(heap, 3 * MiB);  // a segment each
+    if (!p) break;
+    EXPECT_TRUE(inside(p, start, size));
+    inside_count++;
+  }
+  EXPECT_GT(inside_count, 0);
+  EXPECT_LT(inside_count, 64) << "16 MiB cannot hold 64 blocks of 3 MiB";
+  mi_heap_destroy(heap);
+}
+
+TEST(ApiArena, ManagedMemoryServesOrdinaryAllocations) {
+  const size_t bytes = 32 * MiB;
+  void* mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(mem, MAP_FAILED);
+  ASSERT_TRUE(mi_manage_os_memory(mem, bytes, true, false, true, -1));
+  // A huge block needs a fresh segment: the non-exclusive arena comes first.
+  void* p = mi_malloc(6 * MiB);
+  ASSERT_NE(p, nullptr);
+  EXPECT_TRUE(inside(p, mem, bytes)) << p;
+  mi_free(p);
+}

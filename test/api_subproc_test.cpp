@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <mimalloc.h>
 
+#include <cstdint>
 #include <thread>
 #include <vector>
 
@@ -49,4 +50,34 @@ TEST(ApiSubproc, DeletingTheMainSubprocIsIgnored) {
   void* p = mi_malloc(10);
   EXPECT_NE(p, nullptr);
   mi_free(p);
+}
+
+namespace {
+
+uintptr_t segment_of(const void* p) { return reinterpret_cast<uintptr_t>(p) & ~uintptr_t{(4u << 20) - 1}; }
+
+// A block of 64 bytes allocated by a new thread of `subproc` (nullptr: stay in the main one).
+void* allocate_in_a_thread_of(mi_subproc_id_t subproc) {
+  void* p = nullptr;
+  std::thread([&] {
+    if (subproc) mi_subproc_add_current_thread(subproc);
+    p = mi_malloc(64);
+  }).join();
+  return p;
+}
+
+}  // namespace
+
+TEST(ApiSubproc, ASegmentLeftBehindIsReclaimedOnlyWithinItsSubproc) {
+  mi_subproc_id_t sub = mi_subproc_new();
+  ASSERT_NE(sub, nullptr);
+  void* left = allocate_in_a_thread_of(sub);  // its thread exits: the segment is abandoned
+  ASSERT_NE(left, nullptr);
+  void* other = allocate_in_a_thread_of(nullptr);  // main sub-process: must not take it
+  EXPECT_NE(segment_of(other), segment_of(left));
+  void* same = allocate_in_a_thread_of(sub);  // the same sub-process: reclaims it
+  EXPECT_EQ(segment_of(same), segment_of(left));
+  mi_free(left);
+  mi_free(other);
+  mi_free(same);
 }

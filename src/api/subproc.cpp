@@ -1,12 +1,12 @@
 // mimalloc API: sub-processes. A sub-process is a group of threads (for
-// example one interpreter of several in a process). Here every thread's
-// memory is already its own until it exits, so a sub-process is an identity
-// that threads join; abandoned memory is shared by the whole process (see
-// docs/api.md).
+// example one interpreter of several in a process). Every thread's memory
+// is its own until it exits; what it leaves behind (abandoned segments) is
+// reclaimed only by threads of the same sub-process (core/abandoned.h).
 #include <atomic>
 #include <new>
 
 #include "core/meta_alloc.h"
+#include "core/thread.h"
 #include "mimalloc.h"
 
 using namespace shardguard;
@@ -38,7 +38,10 @@ mi_subproc_id_t mi_subproc_new(void) {
 void mi_subproc_delete(mi_subproc_id_t subproc) {
   Subproc* s = of(subproc);
   if (!s || s == &main_subproc) return;
-  if (current == s) current = nullptr;
+  if (current == s) {
+    current = nullptr;
+    thread_set_subproc(nullptr);
+  }
   meta::free(s);
 }
 
@@ -48,6 +51,7 @@ void mi_subproc_add_current_thread(mi_subproc_id_t subproc) {
   if (current) current->threads.fetch_sub(1, std::memory_order_relaxed);
   s->threads.fetch_add(1, std::memory_order_relaxed);
   current = s;
+  thread_set_subproc(s == &main_subproc ? nullptr : s);
 }
 
 }  // extern "C"

@@ -24,9 +24,10 @@ void unlink(Segment* s) {
 }
 }  // namespace
 
-void push(Segment* s) {
+void push(Segment* s, const void* subproc) {
   SpinGuard guard(lock);
   s->abandoned = true;
+  s->subproc = subproc;
   s->prev = list.last;
   s->next = nullptr;
   if (list.last) list.last->next = s;
@@ -36,17 +37,21 @@ void push(Segment* s) {
   stats::add(stats::abandoned, 1);
 }
 
-Segment* pop() {
+Segment* pop(const void* subproc) {
   if (!any()) return nullptr;
   SpinGuard guard(lock);
-  Segment* s = list.first;
-  if (s) unlink(s);
-  return s;
+  size_t scanned = 0;
+  for (Segment* s = list.first; s && scanned < kReclaimScanMax; s = s->next, scanned++) {
+    if (s->subproc != subproc) continue;
+    unlink(s);
+    return s;
+  }
+  return nullptr;
 }
 
-bool remove(Segment* s) {
+bool remove(Segment* s, const void* subproc) {
   SpinGuard guard(lock);
-  if (!s->abandoned) return false;
+  if (!s->abandoned || s->subproc != subproc) return false;
   unlink(s);
   return true;
 }

@@ -5,11 +5,14 @@
 
 namespace shardguard::abandoned {
 
-void push(Segment* s);
-// Some abandoned segment, unlinked, or nullptr.
-Segment* pop();
-// Unlinks s if it is still abandoned; false if another thread took it.
-bool remove(Segment* s);
+// `subproc`: the sub-process of the exiting owner (kept in s, under the lock).
+void push(Segment* s, const void* subproc);
+// An abandoned segment of the sub-process, unlinked, or nullptr. Looks at
+// the first kReclaimScanMax segments only (a bounded slow path).
+Segment* pop(const void* subproc);
+// Unlinks s if it is still abandoned and of `subproc`; false if another
+// thread took it or it belongs to another sub-process.
+bool remove(Segment* s, const void* subproc);
 // Cheap, racy hint: is there anything to reclaim?
 bool any();
 // Calls fn on each abandoned segment while holding the list's lock (no

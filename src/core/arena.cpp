@@ -65,6 +65,8 @@ void* take(Arena& a, size_t n, bool* is_zero) {
 
 }  // namespace
 
+bool any() { return __atomic_load_n(&count, __ATOMIC_ACQUIRE) > 0; }
+
 void lock_before_fork() { lock.lock(); }
 void unlock_after_fork(bool in_child) {
   if (in_child) lock.reset();
@@ -91,7 +93,8 @@ int add(void* start, size_t size, bool exclusive, bool is_large, bool is_zero, i
   a.is_large = is_large;
   a.is_zero = is_zero;
   a.numa_node = numa_node;
-  return ++count;
+  __atomic_store_n(&count, count + 1, __ATOMIC_RELEASE);  // any() reads it without the lock
+  return count;
 }
 
 bool exists(int id) {

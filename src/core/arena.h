@@ -13,6 +13,8 @@ inline constexpr int kMaxArenas = 64;
 // holds no aligned chunk or the table is full.
 int add(void* start, size_t size, bool exclusive, bool is_large, bool is_zero, int numa_node);
 bool exists(int id);
+// Whether any arena is registered (one relaxed load: the segment path asks).
+bool any();
 // The arena's start and size (as registered); nullptr for an unknown id.
 void* area(int id, size_t* size);
 // Whether p lies in some arena.

@@ -77,6 +77,13 @@ inline constexpr size_t kPageSearchMax = 16;
 inline constexpr size_t kDelayedFreeBudget = 32;
 // (The segment cache purges at most kPurgeBudgetBytes per operation too.)
 
+// Abandoned segments looked at to find one of the caller's sub-process.
+inline constexpr size_t kReclaimScanMax = 32;
+
+// Free-slot queues a thread keeps: one for memory of no particular arena,
+// one per arena (arena ids run from 1 to 64: core/arena.h).
+inline constexpr size_t kArenaQueues = 65;
+
 // Every this many allocation slow paths, the thread's due purges and the
 // segment cache's run (bounded, as above), so a thread that keeps
 // allocating from pages it already has still gives memory back in time.

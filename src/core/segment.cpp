@@ -6,6 +6,8 @@
 #include <shardguard/config.h>
 
 #include "core/abandoned.h"
+#include "core/thread.h"
+#include "core/arena.h"
 #include "core/os.h"
 #include "core/page.h"
 #include "core/page_queue.h"
@@ -47,19 +49,19 @@ constexpr auto owned_remove = list_remove<&Segment::next, &Segment::prev>;
 constexpr auto free_push = list_push<&Segment::free_next, &Segment::free_prev>;
 constexpr auto free_remove = list_remove<&Segment::free_next, &Segment::free_prev>;
 
-SegmentList& free_queue(ThreadData* tld, SegmentKind kind) {
-  return kind == SegmentKind::kSmall ? tld->small_free : tld->medium_free;
+SegmentList& free_queue(ThreadData* tld, SegmentKind kind, int arena_id) {
+  return kind == SegmentKind::kSmall ? tld->small_free[arena_id] : tld->medium_free[arena_id];
 }
 
 void free_queue_add(ThreadData* tld, Segment* s) {
   if (s->in_free_queue) return;
-  free_push(free_queue(tld, s->kind), s);
+  free_push(free_queue(tld, s->kind, s->arena_id), s);
   s->in_free_queue = true;
 }
 
 void free_queue_drop(ThreadData* tld, Segment* s) {
   if (!s->in_free_queue) return;
-  free_remove(free_queue(tld, s->kind), s);
+  free_remove(free_queue(tld, s->kind, s->arena_id), s);
   s->in_free_queue = false;
 }
 
@@ -82,15 +84,27 @@ constexpr size_t info_size_of(uint32_t capacity) {
 
 constexpr size_t kLargestInfoSize = info_size_of(shape_of(SegmentKind::kSmall).capacity);
 
-Segment* segment_alloc(ThreadData* tld, SegmentKind kind, size_t block_size) {
+// A segment for a heap of `arena_id`: from that arena only, or, for 0, from
+// a non-exclusive arena, the cache or the OS.
+Segment* segment_alloc(ThreadData* tld, SegmentKind kind, size_t block_size, int arena_id) {
   const Shape shape = shape_of(kind);
   const size_t info = info_size_of(shape.capacity);
   size_t size = kSegmentSize;
   if (kind == SegmentKind::kHuge) size = round_up(info + block_size + secure::kGuardSize, kSegmentSize);
 
-  bool dirty = false;
-  void* mem = size == kSegmentSize ? segment_cache::pop(&dirty) : nullptr;
-  if (mem) {
+  bool dirty = false, from_arena = false;
+  void* mem = nullptr;
+  if (arena_id != 0 || arena::any()) {
+    bool is_zero = false;
+    mem = arena::alloc(arena_id, size, &is_zero);
+    if (!mem && arena_id != 0) return nullptr;  // a heap in an arena uses nothing else
+    from_arena = mem != nullptr;
+    dirty = !is_zero;
+  }
+  if (!mem && size == kSegmentSize) mem = segment_cache::pop(&dirty);
+  if (from_arena) {
+    memset(mem, 0, kLargestInfoSize);
+  } else if (mem) {
     // The old layout's guards go; the new layout sets its own.
     secure::unguard_segment(static_cast<Segment*>(mem), size);
     // The old header may have been larger than this kind's: clear the
@@ -102,7 +116,8 @@ Segment* segment_alloc(ThreadData* tld, SegmentKind kind, size_t block_size) {
     if (!mem) return nullptr;
   }
   if (!segment_map_insert(static_cast<Segment*>(mem), size)) {
-    os::free(mem, size);
+    if (from_arena) arena::free(mem, size);
+    else os::free(mem, size);
     return nullptr;
   }
   auto* s = static_cast<Segment*>(mem);
@@ -112,6 +127,8 @@ Segment* segment_alloc(ThreadData* tld, SegmentKind kind, size_t block_size) {
   s->segment_size = size;
   s->info_size = info;
   s->span_size = size - info - secure::kGuardSize;
+  s->arena_id = arena_id;
+  s->from_arena = from_arena;
   if (kind == SegmentKind::kHuge && config::guard_pages) s->span_size = block_size;  // the guard right after the block
   for (uint32_t i = 0; i < shape.capacity; i++) {
     Page* page = &s->pages[i];
@@ -140,6 +157,11 @@ void segment_free(Segment* s, ThreadData* tld) {
   stats::sub(stats::metadata, static_cast<int64_t>(s->info_size));
   const bool dirty = s->kind == SegmentKind::kLarge || s->kind == SegmentKind::kHuge || s->purge_pending > 0;
   purge::forget(tld, s);
+  if (s->from_arena) {
+    secure::unguard_segment(s, s->segment_size);
+    arena::free(s, s->segment_size);
+    return;
+  }
   if (s->segment_size == kSegmentSize && segment_cache::push(s, dirty)) return;
   os::free(s, s->segment_size);
 }
@@ -160,7 +182,7 @@ void adopt(Segment* s, Heap* heap);
 // stays bounded however many segments dead threads left behind.
 void reclaim_some(Heap* backing, const SegmentList& fq) {
   for (size_t i = 0; i < kReclaimBatch && !fq.first; i++) {
-    Segment* s = abandoned::pop();
+    Segment* s = abandoned::pop(thread_subproc());
     if (!s) return;
     adopt(s, backing);
   }
@@ -168,10 +190,10 @@ void reclaim_some(Heap* backing, const SegmentList& fq) {
 
 Page* slot_alloc(Heap* heap, SegmentKind kind) {
   ThreadData* tld = heap->tld;
-  SegmentList& fq = free_queue(tld, kind);
+  SegmentList& fq = free_queue(tld, kind, heap->arena_id);
   if (!fq.first && abandoned::any()) reclaim_some(&tld->backing, fq);
   if (!fq.first) {
-    Segment* s = segment_alloc(tld, kind, 0);
+    Segment* s = segment_alloc(tld, kind, 0, heap->arena_id);
     if (!s) return nullptr;
     free_queue_add(tld, s);
   }
@@ -237,7 +259,7 @@ Page* segment_page_alloc(Heap* heap, size_t block_size) {
   if (block_size <= kSmallObjMax) return slot_alloc(heap, SegmentKind::kSmall);
   if (block_size <= kMediumObjMax) return slot_alloc(heap, SegmentKind::kMedium);
   const SegmentKind kind = block_size <= kLargeObjMax ? SegmentKind::kLarge : SegmentKind::kHuge;
-  Segment* s = segment_alloc(heap->tld, kind, block_size);
+  Segment* s = segment_alloc(heap->tld, kind, block_size, heap->arena_id);
   if (!s) return nullptr;
   if (kind == SegmentKind::kHuge) stats::add(stats::huge, 1);
   return take_slot(heap->tld, s, 0);
@@ -284,14 +306,14 @@ void segments_abandon_all(ThreadData* tld) {
       continue;
     }
     s->thread_id.store(0, std::memory_order_release);
-    abandoned::push(s);
+    abandoned::push(s, thread_subproc());
   }
 }
 
 size_t segments_reclaim_abandoned(Heap* backing, size_t max) {
   size_t n = 0;
   for (; n < max; n++) {
-    Segment* s = abandoned::pop();
+    Segment* s = abandoned::pop(thread_subproc());
     if (!s) break;
     adopt(s, backing);
   }
@@ -299,7 +321,7 @@ size_t segments_reclaim_abandoned(Heap* backing, size_t max) {
 }
 
 bool segment_try_reclaim(Segment* s, Heap* backing) {
-  if (!abandoned::remove(s)) return false;
+  if (!abandoned::remove(s, thread_subproc())) return false;
   adopt(s, backing);
   return true;
 }

@@ -90,6 +90,14 @@ void ensure_atfork_registered() {
 
 void thread_set_default_heap(Heap* heap) { tls_default_heap = heap; }
 
+namespace {
+// nullptr: the main sub-process.
+constinit thread_local const void* tls_subproc __attribute__((tls_model("initial-exec"))) = nullptr;
+}  // namespace
+
+const void* thread_subproc() { return tls_subproc; }
+void thread_set_subproc(const void* subproc) { tls_subproc = subproc; }
+
 bool process_is_fork_child() { return fork_child.load(std::memory_order_relaxed); }
 
 Heap* thread_init() {

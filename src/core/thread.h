@@ -27,6 +27,11 @@ inline Heap* thread_default_heap_initialized() {
 // then be taken over instead of waited for.
 bool process_is_fork_child();
 
+// The sub-process (mi_subproc_*) the calling thread belongs to: an opaque
+// identity; abandoned segments are reclaimed only within one.
+const void* thread_subproc();
+void thread_set_subproc(const void* subproc);
+
 // Releases the calling thread's heaps (also called by the thread-exit hook).
 void thread_done();
 

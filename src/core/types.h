@@ -99,6 +99,9 @@ struct Segment {
   size_t segment_size;
   size_t info_size;  // bytes of header (and its guard page) before slot 0's blocks
   size_t span_size;  // large and huge: bytes of the one page's area
+  int arena_id;      // the arena whose heaps use it (0: any heap)
+  bool from_arena;   // its memory belongs to an arena (returned there, never cached)
+  const void* subproc;  // abandoned: the sub-process of the thread that left it (guarded by abandoned's lock)
   Segment* next;     // in the owner's list of segments, or the abandoned list
   Segment* prev;
   Segment* free_next;  // in the owner's queue of segments with a free slot
@@ -163,8 +166,10 @@ struct ThreadData {
   uint64_t rng;  // the thread's random state (randomize, per-page keys); seeded from the kernel
   Heap* heaps;  // all heaps of this thread, the backing heap included
   SegmentList segments;     // every segment this thread owns
-  SegmentList small_free;   // small-page segments with a free slot
-  SegmentList medium_free;  // medium-page segments with a free slot
+  // Segments with a free slot, by page kind and by arena (index 0: memory
+  // of no arena in particular; i: arena i, for heaps made in that arena).
+  SegmentList small_free[kArenaQueues];
+  SegmentList medium_free[kArenaQueues];
   // Free slots still resident, oldest first (linked through Page::next/prev,
   // unused while a slot is free): purging pops from the front, so finding
   // what is due never walks the thread's segments.
