@@ -16,7 +16,7 @@ endforeach()
 set(SHARDGUARD_GUARD_EVERY 4 CACHE STRING "With SHARDGUARD_GUARD_PAGES: a guard page after every N small pages (1..64)")
 # Fill checks verify this many bytes at the start of each freed block (the
 # cost of a free and a malloc stays independent of the block size).
-set(SHARDGUARD_FILL_BYTES 128 CACHE STRING "With SHARDGUARD_FILL_CHECK: bytes at the start of a freed block zeroed and verified")
+set(SHARDGUARD_FILL_BYTES 64 CACHE STRING "With SHARDGUARD_FILL_CHECK: bytes at the start of a freed block zeroed and verified")
 
 # The primary library's layers: the options above.
 set(SHARDGUARD_PRIMARY_LAYERS "")

@@ -30,12 +30,12 @@ inline void check_not_free(const Page* page, Block* block) {
   if (is_marked_free(block)) [[unlikely]] report_attack(kErrDoubleFree, "double free", block, page->block_size);
 }
 
-// The block leaves a free list to be handed out.
-inline void take_marked(const Page* page, Block* block) {
+// The block leaves a free list to be handed out; the caller then clears
+// the mark (block_hand_out).
+inline void check_marked(const Page* page, Block* block) {
   if (mark_word(block) != free_mark(block)) [[unlikely]] {
     report_attack(kErrCorrupted, "block handed out twice or its free mark overwritten (use after free)", block, page->block_size);
   }
-  mark_word(block) = 0;
 }
 
 }  // namespace shardguard::secure

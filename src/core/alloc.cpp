@@ -35,6 +35,8 @@ Page* page_fresh(Heap* heap, PageQueue* pq, size_t block_size) {
 
 // randomize: the page to allocate from is any of the first few pages with
 // a free block (`found` is the first), not always the most recent one.
+// Only `found` may be extended: spreading allocations over the untouched
+// parts of several pages would cost memory (and keep pages from emptying).
 Page* pick_candidate(Heap* heap, PageQueue* pq, Page* found) {
   Page* candidates[secure::kCandidates] = {found};
   size_t n = 1;
@@ -44,7 +46,7 @@ Page* pick_candidate(Heap* heap, PageQueue* pq, Page* found) {
   for (Page* page = found->next; page && n < secure::kCandidates && examined < kPageSearchMax;
        page = page->next, examined++) {
     page_collect(page, false);
-    if (page->free || page->capacity < page->reserved) candidates[n++] = page;
+    if (page->free) candidates[n++] = page;
   }
   Page* page = candidates[secure::rng_below(heap->tld->rng, static_cast<uint32_t>(n))];
   if (!page->free) page_extend(page);
@@ -175,7 +177,7 @@ bool block_resize_in_place(void* p, size_t newsize) {
       const size_t old_size = page->block_size;
       page->block_size = grown;
       page->area_used = grown;
-      page->block_recip = secure::block_reciprocal(grown);
+      page->block_recip = secure::block_reciprocal(grown, 1);
       stats::page_resized(page, old_size);
       if constexpr (config::canaries) secure::canary_set(page, block, offset + newsize);
       return true;

@@ -16,9 +16,10 @@ inline constexpr size_t kBinCount = kBinFull + 1;
 
 constexpr size_t bin_of(size_t size) {
   size_t wsize = (size + kWordSize - 1) / kWordSize;
-  // The double_free layer keeps a mark in a free block's second word: no
-  // 8-byte blocks then (bin 1 stays unused).
-  if (wsize <= 1) return config::double_free ? 2 : 1;
+  // The double_free layer keeps a mark in a free block's second word, and
+  // fill_check works in 16-byte chunks: no 8-byte blocks then (bin 1 stays
+  // unused).
+  if (wsize <= 1) return config::double_free || config::fill_check ? 2 : 1;
   // Up to 64 bytes, sizes round to 16: every block of 16 bytes or more is
   // 16-byte aligned, as glibc's are (programs rely on it). Bins 3, 5 and 7
   // stay unused.

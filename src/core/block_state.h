@@ -20,8 +20,11 @@ inline void block_zero(const Page* page, Block* block) {
   if (page->free_is_zero) {
     block->next = nullptr;  // the rest of a fresh block is already zero
     if constexpr (config::double_free) secure::mark_word(block) = 0;
-  } else if (config::fill_check && page->block_size <= secure::kFillBytes) {
-    memset(static_cast<void*>(block), 0, secure::kFillHeader);  // the rest was verified zero
+  } else if (config::fill_check && page->block_size <= secure::kFillMaxBlock) {
+    // The fill window is zero (verified, header cleared): zero the rest.
+    if (page->block_size > secure::kFillBytes) {
+      memset(reinterpret_cast<uint8_t*>(block) + secure::kFillBytes, 0, page->block_size - secure::kFillBytes);
+    }
   } else {
     memset(static_cast<void*>(block), 0, page->block_size);
   }
@@ -29,11 +32,14 @@ inline void block_zero(const Page* page, Block* block) {
 
 // `block` just left the page's free list for a request of `size` bytes.
 inline void* block_hand_out(const Page* page, Block* block, size_t size, bool zero) {
-  if constexpr (config::double_free) secure::take_marked(page, block);
+  if constexpr (config::double_free) secure::check_marked(page, block);
   if constexpr (config::fill_check) {
     // A fresh block was never freed, and reading its untouched memory would
     // only cost a page fault (the zero page, then a copy on the first write).
     if (!page->free_is_zero) secure::fill_verify(page, block);
+    secure::fill_clear_header(block);  // one store for the link and the mark
+  } else if constexpr (config::double_free) {
+    secure::mark_word(block) = 0;
   }
   if (zero) block_zero(page, block);
   if constexpr (config::canaries) secure::canary_set(page, block, size);

@@ -60,17 +60,14 @@ inline Block* live_block_of(Page* page, const void* p, const char* function) {
   }
 }
 
-inline void free_fast(void* p) {
-  Segment* s = segment_of(p);
-  if (!s) [[unlikely]] {
-    if (p) report_invalid_pointer(p, "free");
-    return;
-  }
-  Page* page = segment_page_of(s, p);
+// free() once p's segment and page are known. kStartChecked: the caller
+// has already checked that p is the start of a block (free_sized).
+template <bool kStartChecked = false>
+inline void free_in_page(Segment* s, Page* page, void* p) {
   if (s->thread_id.load(std::memory_order_relaxed) == current_thread_id() && page_flags(page) == 0) [[likely]] {
     // Not in the full queue (flags == 0): only the last free needs more work.
     auto* block = static_cast<Block*>(p);
-    if constexpr (config::invalid_free) {
+    if constexpr (config::invalid_free && !kStartChecked) {
       if (!secure::page_is_block_start(page, p)) [[unlikely]] secure::report_invalid("free", "a pointer that is not the start of a block", p, page->block_size);
     }
     block_release(page, block);
@@ -80,6 +77,15 @@ inline void free_fast(void* p) {
     return;
   }
   free_generic(s, page, p);
+}
+
+inline void free_fast(void* p) {
+  Segment* s = segment_of(p);
+  if (!s) [[unlikely]] {
+    if (p) report_invalid_pointer(p, "free");
+    return;
+  }
+  free_in_page(s, segment_page_of(s, p), p);
 }
 
 // A free that names the block's size (free_sized, C++ sized delete): with
@@ -93,7 +99,7 @@ inline void free_sized(void* p, size_t size) {
     Segment* s = segment_of(p);
     if (s) [[likely]] {
       Page* page = segment_page_of(s, p);
-      if ((page_flags(page) & (kPageNotInUse | kPageHasAligned)) == 0 && secure::page_is_block_start(page, p)) {
+      if ((page_flags(page) & (kPageNotInUse | kPageHasAligned)) == 0 && secure::page_is_block_start(page, p)) [[likely]] {
         bool ok;
         if constexpr (config::canaries) {
           ok = secure::canary_user_end(page, static_cast<Block*>(p)) == size;
@@ -103,6 +109,8 @@ inline void free_sized(void* p, size_t size) {
           ok = size <= kLargeObjMax && bin_block_size(bin_of(size)) == page->block_size;
         }
         if (!ok) [[unlikely]] report_free_size(p, size, page);
+        free_in_page<true>(s, page, p);
+        return;
       }
     }
   }

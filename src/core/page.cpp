@@ -25,7 +25,7 @@ void page_init(Page* page, Heap* heap, size_t block_size) {
   size_t area_size;
   page->area = page_area(segment_of_page(page), page, &area_size);
   page->block_size = block_size;
-  page->block_recip = secure::block_reciprocal(block_size);
+  if constexpr (config::fill_check) secure::fill_page_init(page);
   if constexpr (config::encrypt_freelist) {
     page->keys[0] = secure::rng_next(heap->tld->rng);
     page->keys[1] = secure::rng_next(heap->tld->rng) | 1;  // odd: the rotation is never 0
@@ -33,6 +33,7 @@ void page_init(Page* page, Heap* heap, size_t block_size) {
   // A huge page holds exactly one block, however much room its segment has.
   page->reserved = block_size > kLargeObjMax ? 1 : static_cast<uint32_t>(area_size / block_size);
   page->area_used = size_t{page->reserved} * block_size;
+  page->block_recip = secure::block_reciprocal(block_size, page->reserved);
   page->capacity = 0;
   page->used = 0;
   page->free = nullptr;
@@ -84,7 +85,9 @@ void page_extend(Page* page) {
   size_t count = kMaxExtendBytes / bsize;
   if (count == 0) count = 1;
   if constexpr (config::randomize) {
-    if (count < secure::kMinShuffle) count = secure::kMinShuffle;
+    // Each block threaded is a page of memory touched: only blocks of up to
+    // kMaxShuffleBytes / kMinShuffle bytes are threaded in batches.
+    if (count < secure::kMinShuffle && bsize * secure::kMinShuffle <= secure::kMaxShuffleBytes) count = secure::kMinShuffle;
   }
   if (count > page->reserved - page->capacity) count = page->reserved - page->capacity;
   uint8_t* const first = page_start(page) + size_t{page->capacity} * bsize;

@@ -1,5 +1,7 @@
 #include "core/page_queue.h"
 
+#include "core/bins.h"
+
 namespace shardguard {
 
 constinit Page page_empty{};
@@ -7,7 +9,8 @@ constinit Page page_empty{};
 void heap_update_direct(Heap* heap, PageQueue* pq) {
   if (pq->block_size > kSmallSizeMax) return;
   const size_t bin = static_cast<size_t>(pq - heap->pages);
-  const size_t first_w = bin <= 1 ? 0 : kBinSizes[bin - 1] / kWordSize + 1;
+  // With bin 1 unused (bins.h), bin 2 serves the smallest requests too.
+  const size_t first_w = bin <= 1 || bin == bin_of(kWordSize) ? 0 : kBinSizes[bin - 1] / kWordSize + 1;
   const size_t last_w = kBinSizes[bin] / kWordSize;
   Page* page = pq->first ? pq->first : &page_empty;
   for (size_t w = first_w; w <= last_w; w++) heap->pages_free_direct.at[w] = page;

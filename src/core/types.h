@@ -69,6 +69,10 @@ struct Page {
   size_t area_used;  // reserved * block_size: the bytes blocks may start in
   uint64_t block_recip;
   uintptr_t keys[2];
+  // fill_check (secure/fill.h): the offsets of the fill window's 16-byte
+  // chunks, and the mask that keeps the header out of the verification.
+  uint64_t fill_mask[2];
+  uint16_t fill_at[config::fill_check ? config::fill_bytes / 16 : 1];
 };
 
 inline uint8_t page_flags(const Page* page) { return page->flags.load(std::memory_order_relaxed); }

@@ -53,6 +53,7 @@ inline constexpr Attack kAttacks[] = {
     {"overflow_off_span_end", overflow_off_span_end, Layer::kGuardPages, nullptr},
     {"underflow_before_huge", underflow_before_huge, Layer::kGuardPages, nullptr},
     {"write_after_free", write_after_free, Layer::kFillCheck, "shardguard: write after free \\(a freed block was modified\\) " SG_AT},
+    {"write_after_free_small", write_after_free_small, Layer::kFillCheck, "shardguard: write after free \\(a freed block was modified\\) " SG_AT},
     {"sized_delete_wrong_size", sized_delete_wrong_size, Layer::kInvalidFree, "shardguard: sized free with the wrong size \\(40 bytes\\) " SG_AT},
 };
 #undef SG_AT

@@ -218,6 +218,15 @@ inline void write_after_free(bool bug) {
   allocate_until_reused(64, p, nullptr, 100000);
 }
 
+// A block smaller than the fill window (its last bytes sit in the window's
+// last, overlapping 16-byte chunk).
+inline void write_after_free_small(bool bug) {
+  auto* p = static_cast<char*>(opaque(malloc(24)));
+  free(p);
+  if (bug) p[23] = 'A';
+  allocate_until_reused(24, p, nullptr, 100000);
+}
+
 inline void sized_delete_wrong_size(bool bug) {
   void* p = opaque(::operator new(200));
   ::operator delete(p, bug ? 40 : 200);
