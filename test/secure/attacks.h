@@ -15,6 +15,8 @@
 #include <new>
 #include <thread>
 
+#include <shardguard/config.h>  // the build's fill window (SHARDGUARD_FILL_BYTES)
+
 namespace attacks {
 
 // Keeps the compiler from reasoning about the allocator calls.
@@ -213,7 +215,9 @@ inline void underflow_before_huge(bool bug) {
 inline void write_after_free(bool bug) {
   auto* p = static_cast<char*>(opaque(malloc(64)));
   free(p);
-  if (bug) p[40] = 'A';
+  // Into a field past the header, inside the fill window however small.
+  constexpr size_t at = shardguard::config::fill_bytes > 40 ? 40 : shardguard::config::fill_bytes - 8;
+  if (bug) p[at] = 'A';
   // Allocate until the block comes back (random order: it may take a while).
   allocate_until_reused(64, p, nullptr, 100000);
 }
