@@ -42,7 +42,16 @@ static_assert(kFillBytes % kFillChunk == 0 && kFillBytes >= 2 * kFillChunk && kF
 // last 16 bytes) and which 8-byte halves of the verified chunks lie past
 // the header: in a block of less than 32 bytes every verified chunk is the
 // same 16 bytes, which overlap the header. Needs block_size >= 16 (bins.h).
+//
+// Blocks of more than kFillMaxBlock bytes get no window: every chunk at 0
+// (free() zeroes the header words, which it writes again anyway) and a mask
+// that verifies nothing, so the fast paths need no test of the block size.
 inline void fill_page_init(Page* page) {
+  if (page->block_size > kFillMaxBlock) {
+    for (size_t i = 0; i < kFillChunks; i++) page->fill_at[i] = 0;
+    page->fill_mask[0] = page->fill_mask[1] = 0;
+    return;
+  }
   const size_t window = page->block_size < kFillBytes ? page->block_size : kFillBytes;
   const size_t last = window - kFillChunk;
   for (size_t i = 0; i < kFillChunks; i++) {
@@ -56,7 +65,6 @@ inline void fill_page_init(Page* page) {
 // Zeroes the window, header words included: the caller writes the mark and
 // the link afterwards.
 inline void fill_freed(const Page* page, Block* block) {
-  if (page->block_size > kFillMaxBlock) return;
   auto* b = reinterpret_cast<uint8_t*>(block);
   const __m128i zero = _mm_setzero_si128();
   _mm_storeu_si128(reinterpret_cast<__m128i*>(b), zero);
@@ -66,7 +74,6 @@ inline void fill_freed(const Page* page, Block* block) {
 // Verifies the window past the header; the caller then clears the header
 // (the link and the mark), and the block leaves with its whole window zero.
 inline void fill_verify(const Page* page, Block* block) {
-  if (page->block_size > kFillMaxBlock) return;
   const auto* b = reinterpret_cast<const uint8_t*>(block);
   __m128i any = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + page->fill_at[0]));
   for (size_t i = 1; i < kFillChunks; i++) {

@@ -26,8 +26,7 @@ uint64_t os_random() {
 
 void secrets_init() {
   secrets.free_cookie = os_random();
-  secrets.canary = os_random();
-  secrets.size_key = os_random();
+  secrets.size_key = os_random() | 0x80;  // the canary's first byte: never text, never NUL
   secrets.delayed_keys[0] = os_random();
   secrets.delayed_keys[1] = os_random() | 1;
   secrets.aligned_tag = os_random();

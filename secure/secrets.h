@@ -10,8 +10,7 @@ namespace shardguard::secure {
 
 struct Secrets {
   uint64_t free_cookie;  // double_free: marks a block as free
-  uint64_t canary;       // canaries: the word after the requested bytes
-  uint64_t size_key;     // canaries: encodes the recorded requested size
+  uint64_t size_key;     // canaries: encodes the canary and size record (low byte: top bit set)
   uintptr_t delayed_keys[2];  // encrypt_freelist: links of the heaps' delayed lists
   uint64_t aligned_tag;  // invalid_free: marks an interior pointer handed out by an aligned allocation
 };

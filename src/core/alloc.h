@@ -15,9 +15,7 @@ void* malloc_generic(Heap* heap, size_t size, bool zero);
 
 // size <= kSmallSizeMax.
 inline void* heap_malloc_small(Heap* heap, size_t size, bool zero) {
-  if constexpr (kBlockExtra > 0) {
-    if (size > kSmallSizeMax - kBlockExtra) return malloc_generic(heap, size, zero);
-  }
+  static_assert(kDirectWsizeMax == kSmallWsizeMax + kBlockExtra / kWordSize, "the direct table covers small sizes plus kBlockExtra");
   Page* page = heap->pages_free_direct.at[(size + kBlockExtra + kWordSize - 1) / kWordSize];
   Block* block = page->free;
   if (!block) [[unlikely]] return malloc_generic(heap, size, zero);

@@ -120,10 +120,13 @@ struct SegmentList {
 
 extern Page page_empty;  // defined in page_queue.cpp
 
-// The malloc fast path's table: for each word size up to kSmallWsizeMax, the
-// first page of its bin (page_empty when the bin has none).
+// The malloc fast path's table: for each word size up to kDirectWsizeMax,
+// the first page of its bin (page_empty when the bin has none). It covers
+// every small request plus the bytes the canaries add to it (kBlockExtra,
+// block_state.h), so the fast path needs no test of the size.
+inline constexpr size_t kDirectWsizeMax = kSmallWsizeMax + (config::canaries ? 2 : 0);
 struct DirectPages {
-  Page* at[kSmallWsizeMax + 1];
+  Page* at[kDirectWsizeMax + 1];
   constexpr DirectPages() : at{} {
     for (auto& p : at) p = &page_empty;
   }

@@ -93,6 +93,19 @@ TEST(Fill, AByteWrittenInTheWindowOfAFreedBlockIsReported) {
   }
 }
 
+// Blocks above kFillMaxBlock are not filled: free() writes only their
+// header words, and nothing of them is verified.
+TEST(Fill, ABlockAboveTheFillLimitHasNoWindow) {
+  Page page{};
+  init(page, secure::kFillMaxBlock + 16);
+  const std::vector<bool> bytes = zeroed(page);
+  for (size_t b = 0; b < page.block_size; b++) EXPECT_EQ(bytes[b], b < kFillChunk) << "byte " << b;
+  EXPECT_EQ(page.fill_mask[0] | page.fill_mask[1], 0u);
+  alignas(16) static uint8_t block[256];
+  memset(block, 0xee, sizeof block);
+  secure::fill_verify(&page, reinterpret_cast<Block*>(block));
+}
+
 TEST(Fill, TheHeaderWordsOfAFreedBlockAreNotVerified) {
   alignas(16) static uint8_t block[256];
   for (size_t size : {size_t{16}, size_t{24}, size_t{32}, size_t{256}}) {
