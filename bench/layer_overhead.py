@@ -15,6 +15,7 @@ import argparse
 import glob
 import math
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -75,9 +76,12 @@ def main():
     work = workloads(build, a.quick)
     times = {(l, w[0]): [] for l in libs for w in work}
     rss = {(l, w[0]): [] for l in libs for w in work}
+    order = random.Random(1)  # a fixed seed: the same schedule every time
     for r in range(a.runs):
         for name, cmd in work:
-            for lib in libs:
+            # A fresh order of the libraries in every round: the first run
+            # after a change of workload must not always be the same one's.
+            for lib in order.sample(libs, len(libs)):
                 t, m = run(cmd, lib)
                 times[(lib, name)].append(t)
                 rss[(lib, name)].append(m)

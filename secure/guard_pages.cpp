@@ -25,6 +25,16 @@ void guard_segment(Segment* s) {
   }
 }
 
+void move_huge_guard(Segment* s, size_t old_size, size_t new_size) {
+  if constexpr (config::guard_pages) {
+    size_t size;
+    uint8_t* area = page_area(s, &s->pages[0], &size);
+    os::protect(area + new_size, kGuardSize, false);
+    os::protect(area + old_size, kGuardSize, true);
+    s->span_size = new_size;
+  }
+}
+
 void unguard_segment(Segment* s, size_t size) {
   if constexpr (config::guard_pages) os::protect(s, size, true);
 }

@@ -12,8 +12,8 @@
 // default guard_every = 4), a medium one 19, a large or huge one 5. With
 // Linux's default vm.max_map_count of 65530 that is room for about 7 GiB of
 // small blocks; raise guard_every, or the limit, for bigger heaps.
-// Guards are set when a segment is mapped or taken from the cache and are
-// never touched by a purge.
+// Guards are set when a segment is mapped, or taken from the cache for a
+// different layout, and are never touched by a purge.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -34,8 +34,21 @@ inline bool slot_has_guard(SegmentKind kind, uint32_t slot, uint32_t capacity) {
   return (slot + 1) % config::guard_every == 0;
 }
 
+// A tag of where a segment of `kind` has its guard pages, for the segment
+// cache: a cached segment whose tag matches the kind it is reused for keeps
+// its guards (no mprotect at all). 0: no reusable layout (guard pages off,
+// or a huge segment, whose guard follows its block wherever that ends).
+inline uint8_t guard_layout(SegmentKind kind) {
+  if constexpr (!config::guard_pages) return 0;
+  return kind == SegmentKind::kHuge ? 0 : static_cast<uint8_t>(kind) + 1;
+}
+
 // Protects the guard pages of a freshly laid-out segment.
 void guard_segment(Segment* s);
+// A huge block of a segment grows in place from `old_size` to `new_size`
+// bytes (both page multiples, within the segment): its guard moves to the
+// new end. The new guard is set before the old one goes.
+void move_huge_guard(Segment* s, size_t old_size, size_t new_size);
 // Makes a whole segment read-write again (before it is laid out anew).
 void unguard_segment(Segment* s, size_t size);
 

@@ -417,6 +417,22 @@ TEST(ApiBasic, ReallocToSmallerSizeInsideTheBlockKeepsContents) {
 
 // mimalloc: realloc(p, 0) frees p and returns a fresh minimal block (never NULL
 // on success), so that NULL always means failure and p is then untouched.
+// A huge block's segment has room after it (segments are 4 MiB multiples):
+// growing into it keeps the block where it is, in every policy (with guard
+// pages, the guard moves along).
+TEST(ApiBasic, ReallocGrowsAHugeBlockInPlaceWithinItsSegment) {
+  constexpr size_t kOld = 5 * MiB, kNew = 5 * MiB + 300 * KiB;
+  auto* p = static_cast<unsigned char*>(mi_malloc(kOld));
+  ASSERT_NE(p, nullptr);
+  for (size_t i = 0; i < kOld; i += 4096) p[i] = static_cast<unsigned char>(i >> 12);
+  auto* q = static_cast<unsigned char*>(mi_realloc(p, kNew));
+  ASSERT_EQ(q, p);
+  for (size_t i = 0; i < kOld; i += 4096) ASSERT_EQ(q[i], static_cast<unsigned char>(i >> 12)) << i;
+  memset(q + kOld, 0x5a, kNew - kOld);  // the grown part is writable, up to the end
+  EXPECT_GE(mi_usable_size(q), kNew);
+  mi_free(q);
+}
+
 TEST(ApiBasic, ReallocToZeroReturnsAFreeableMinimalBlock) {
   for (size_t size : {size_t{1}, size_t{100}, size_t{100000}, size_t{8 * MiB}}) {
     void* p = mi_malloc(size);

@@ -15,6 +15,7 @@
 #include "secure/block_check.h"
 #include "secure/canary.h"
 #include "secure/double_free.h"
+#include "secure/guard_pages.h"
 #include "secure/invalid_free.h"
 #include "secure/random.h"
 #include "secure/randomize.h"
@@ -168,20 +169,19 @@ bool block_resize_in_place(void* p, size_t newsize) {
     if constexpr (config::canaries) secure::canary_set(page, block, offset + newsize);
     return true;
   }
-  // A huge block grows in place up to the end of its segment (not with
-  // guard pages: the guard sits right after the block).
-  if constexpr (!config::guard_pages) {
-    const size_t grown = round_up(offset + newsize + kBlockExtra, kOsPageSize);
-    if (page->block_size > kLargeObjMax && block == reinterpret_cast<Block*>(page_start(page)) &&
-        grown <= segment_huge_capacity(page)) {
-      const size_t old_size = page->block_size;
-      page->block_size = grown;
-      page->area_used = grown;
-      page->block_recip = secure::block_reciprocal(grown, 1);
-      stats::page_resized(page, old_size);
-      if constexpr (config::canaries) secure::canary_set(page, block, offset + newsize);
-      return true;
-    }
+  // A huge block grows in place up to the end of its segment (with guard
+  // pages, the guard right after it moves along).
+  const size_t grown = round_up(offset + newsize + kBlockExtra, kOsPageSize);
+  if (page->block_size > kLargeObjMax && block == reinterpret_cast<Block*>(page_start(page)) &&
+      grown <= segment_huge_capacity(page)) {
+    const size_t old_size = page->block_size;
+    if constexpr (config::guard_pages) secure::move_huge_guard(segment_of_page(page), old_size, grown);
+    page->block_size = grown;
+    page->area_used = grown;
+    page->block_recip = secure::block_reciprocal(grown, 1);
+    stats::page_resized(page, old_size);
+    if constexpr (config::canaries) secure::canary_set(page, block, offset + newsize);
+    return true;
   }
   return false;
 }

@@ -101,9 +101,14 @@ Segment* segment_alloc(ThreadData* tld, SegmentKind kind, size_t block_size, int
     from_arena = mem != nullptr;
     dirty = !is_zero;
   }
-  if (!mem && size == kSegmentSize) mem = segment_cache::pop(&dirty);
+  uint8_t cached_guards = 0;
+  if (!mem && size == kSegmentSize) mem = segment_cache::pop(&dirty, &cached_guards);
+  // A cached segment of the same layout still has the right guard pages.
+  const bool keep_guards = cached_guards != 0 && cached_guards == secure::guard_layout(kind);
   if (from_arena) {
     memset(mem, 0, kLargestInfoSize);
+  } else if (keep_guards) {
+    memset(mem, 0, info - secure::kGuardSize);  // the header, up to its guard
   } else if (mem) {
     // The old layout's guards go; the new layout sets its own.
     secure::unguard_segment(static_cast<Segment*>(mem), size);
@@ -139,7 +144,7 @@ Segment* segment_alloc(ThreadData* tld, SegmentKind kind, size_t block_size, int
     page->is_zero_init = !dirty;
     if (dirty) page_area(s, page, &page->dirty_size);
   }
-  secure::guard_segment(s);
+  if (!keep_guards) secure::guard_segment(s);
   s->thread_id.store(tld->thread_id, std::memory_order_release);
   owned_push(tld->segments, s);
   stats::add(stats::segments, 1);
@@ -162,7 +167,7 @@ void segment_free(Segment* s, ThreadData* tld) {
     arena::free(s, s->segment_size);
     return;
   }
-  if (s->segment_size == kSegmentSize && segment_cache::push(s, dirty)) return;
+  if (s->segment_size == kSegmentSize && segment_cache::push(s, dirty, secure::guard_layout(s->kind))) return;
   os::free(s, s->segment_size);
 }
 

@@ -16,6 +16,7 @@ struct Entry {
   void* segment;
   int64_t purge_at;  // 0: purged; INT64_MAX: only a forced purge
   size_t purged;     // bytes from the start already purged (a purge goes in chunks)
+  uint8_t guards;    // the layout of its guard pages (a purge leaves them)
 };
 
 // entries[0] is the oldest; pop takes the newest (the warmest). No system
@@ -85,7 +86,7 @@ void purge_chunks(int64_t now, size_t chunks) {
 
 }  // namespace
 
-void* pop(bool* dirty) {
+void* pop(bool* dirty, uint8_t* guards) {
   Entry e;
   {
     SpinGuard guard(lock);
@@ -94,17 +95,18 @@ void* pop(bool* dirty) {
   }
   stats::add(stats::cache_hits, 1);
   *dirty = e.purge_at != 0;
+  *guards = e.guards;
   purge_due(false);
   return e.segment;
 }
 
-bool push(void* segment, bool dirty) {
+bool push(void* segment, bool dirty, uint8_t guards) {
   const int64_t now = os::now_ms();
   if (dirty && purge::delay_ms() == 0) {  // purge delay 0: at once, whole
     os::purge(segment, kSegmentSize);
     dirty = false;
   }
-  const Entry e{segment, dirty ? purge_time(now) : 0, dirty ? size_t{0} : kSegmentSize};
+  const Entry e{segment, dirty ? purge_time(now) : 0, dirty ? size_t{0} : kSegmentSize, guards};
   void* evicted = nullptr;
   {
     SpinGuard guard(lock);

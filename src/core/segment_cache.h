@@ -8,15 +8,18 @@
 // the delay has passed.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 
 namespace shardguard::segment_cache {
 
 // A cached segment, or nullptr. `*dirty` tells whether its memory past the
-// header may hold old data (false: it reads as zero).
-void* pop(bool* dirty);
-// Takes an empty segment (`dirty`: its memory may hold old data); false when
+// header may hold old data (false: it reads as zero); `*guards` is what
+// push was told of its guard pages.
+void* pop(bool* dirty, uint8_t* guards);
+// Takes an empty segment (`dirty`: its memory may hold old data; `guards`:
+// a tag of the guard pages it still has, secure/guard_pages.h); false when
 // the cache is full (the caller unmaps it).
-bool push(void* segment, bool dirty);
+bool push(void* segment, bool dirty, uint8_t guards);
 
 // Purges cached segments whose delay has passed: at most kPurgeBudgetBytes
 // (pop and push call it too); with force, every cached segment, due or not.

@@ -51,6 +51,7 @@ inline constexpr Attack kAttacks[] = {
     {"overflow_8_large", overflow_8_large, Layer::kCanaries, "shardguard: heap overflow past the end of a block \\(canary overwritten\\) " SG_AT},
     {"overflow_1_huge", overflow_1_huge, Layer::kCanaries, "shardguard: heap overflow past the end of a block \\(canary overwritten\\) " SG_AT},
     {"overflow_off_span_end", overflow_off_span_end, Layer::kGuardPages, nullptr},
+    {"overflow_off_grown_span_end", overflow_off_grown_span_end, Layer::kGuardPages, nullptr},
     {"underflow_before_huge", underflow_before_huge, Layer::kGuardPages, nullptr},
     {"write_after_free", write_after_free, Layer::kFillCheck, "shardguard: write after free \\(a freed block was modified\\) " SG_AT},
     {"write_after_free_small", write_after_free_small, Layer::kFillCheck, "shardguard: write after free \\(a freed block was modified\\) " SG_AT},
