@@ -10,7 +10,7 @@ void heap_update_direct(Heap* heap, PageQueue* pq) {
   const size_t bin = static_cast<size_t>(pq - heap->pages);
   // With bin 1 unused (bins.h), bin 2 serves the smallest requests too.
   const size_t first_w = bin <= 1 || bin == bin_of(kWordSize) ? 0 : kBinSizes[bin - 1] / kWordSize + 1;
-  if (bin >= kBinHuge || first_w > kDirectWsizeMax) return;
+  if (first_w > kDirectWsizeMax) return;  // also the huge and full queues
   const size_t last_w = kBinSizes[bin] / kWordSize < kDirectWsizeMax ? kBinSizes[bin] / kWordSize : kDirectWsizeMax;
   Page* page = pq->first ? pq->first : &page_empty;
   for (size_t w = first_w; w <= last_w; w++) heap->pages_free_direct.at[w] = page;

@@ -207,9 +207,9 @@ inline void overflow_off_span_end(bool bug) {
 
 // The same after the block grew in place (realloc): the guard moved along.
 inline void overflow_off_grown_span_end(bool bug) {
+  constexpr size_t size = (5 << 20) + (300 << 10);
   auto* p = static_cast<char*>(opaque(malloc(5 << 20)));
-  p = static_cast<char*>(opaque(realloc(p, (5 << 20) + (300 << 10))));
-  const size_t size = (5 << 20) + (300 << 10);
+  p = static_cast<char*>(opaque(realloc(p, size)));
   memset(p, 'x', size);
   for (size_t i = size; i < (bug ? size + 8192 : size); i++) p[i] = 'A';
   free(p);
