@@ -18,6 +18,10 @@ set(SHARDGUARD_GUARD_EVERY 4 CACHE STRING "With SHARDGUARD_GUARD_PAGES: a guard 
 # cost of a free and a malloc stays independent of the block size).
 set(SHARDGUARD_FILL_BYTES 64 CACHE STRING "With SHARDGUARD_FILL_CHECK: bytes at the start of a freed block zeroed and verified")
 
+# The quarantine holds up to this many blocks, and this many bytes, per thread.
+set(SHARDGUARD_QUARANTINE_BLOCKS 4096 CACHE STRING "With SHARDGUARD_QUARANTINE: freed blocks held per thread (16..65536)")
+set(SHARDGUARD_QUARANTINE_BYTES 4194304 CACHE STRING "With SHARDGUARD_QUARANTINE: bytes of freed blocks held per thread")
+
 # The primary library's layers: the options above.
 set(SHARDGUARD_PRIMARY_LAYERS "")
 foreach(layer IN LISTS SHARDGUARD_LAYERS)
@@ -46,7 +50,7 @@ endfunction()
 
 # The layers of policies/NAME.cmake, without touching the cache.
 function(shardguard_policy_layers policy out)
-  set(file ${CMAKE_CURRENT_SOURCE_DIR}/policies/${policy}.cmake)
+  set(file ${PROJECT_SOURCE_DIR}/policies/${policy}.cmake)
   if(NOT EXISTS ${file})
     message(FATAL_ERROR "shardguard: unknown policy '${policy}' (no ${file})")
   endif()
@@ -59,6 +63,7 @@ endfunction()
 function(shardguard_generate_config policy layers dir)
   set(SHARDGUARD_POLICY ${policy})
   set(SHARDGUARD_LAYER_DEFINITIONS "")
+  set(SHARDGUARD_LAYER_MACROS "")
   foreach(layer IN LISTS SHARDGUARD_LAYERS)
     string(TOLOWER ${layer} name)
     if(layer IN_LIST layers)
@@ -67,6 +72,12 @@ function(shardguard_generate_config policy layers dir)
       set(value false)
     endif()
     string(APPEND SHARDGUARD_LAYER_DEFINITIONS "inline constexpr bool ${name} = ${value};\n")
+    # The same as a macro, for what `if constexpr` cannot switch (an exported symbol).
+    if(value)
+      string(APPEND SHARDGUARD_LAYER_MACROS "#define SHARDGUARD_HAS_${layer} 1\n")
+    else()
+      string(APPEND SHARDGUARD_LAYER_MACROS "#define SHARDGUARD_HAS_${layer} 0\n")
+    endif()
   endforeach()
   configure_file(${CMAKE_CURRENT_SOURCE_DIR}/secure/config.h.in ${dir}/shardguard/config.h @ONLY)
 endfunction()

@@ -8,4 +8,6 @@ set(SHARDGUARD_LAYERS
   INVALID_FREE       # interior/foreign/misaligned free detection (secure/invalid_free.h)
   CANARIES           # canary after each block, checked at free (secure/canary.h)
   FILL_CHECK         # freed memory zeroed and checked at reuse (secure/fill.h)
+  QUARANTINE         # freed blocks wait before reuse, checked when they leave (secure/quarantine.h)
+  MALLOC_HOOKS       # not a mitigation: libFuzzer's malloc/free hooks are called (secure/malloc_hooks.h)
 )

@@ -20,6 +20,7 @@
 #include "core/types.h"
 #include "secure/report.h"
 #include "secure/secrets.h"
+#include "core/track.h"
 
 namespace shardguard::secure {
 
@@ -35,26 +36,29 @@ inline uint64_t* end_word(const Page* page, Block* block) {
 }
 
 // Records that the caller's bytes end `user_end` bytes into the block.
-inline void canary_set(const Page* page, Block* block, size_t user_end) {
+SHARDGUARD_INTERNAL_ACCESS inline void canary_set(const Page* page, Block* block, size_t user_end) {
+  track::Internal internal;
   const uint64_t value = canary_value(block, user_end);
   *end_word(page, block) = value;
   memcpy(reinterpret_cast<uint8_t*>(block) + user_end, &value, kCanarySize);
 }
 
 // Where the caller's bytes end; reports an end record that cannot be one.
-inline size_t canary_user_end(const Page* page, Block* block) {
-  const size_t user_end = (*end_word(page, block) ^ canary_key(block)) >> 8;
+SHARDGUARD_INTERNAL_ACCESS inline size_t canary_user_end(const Page* page, Block* block) {
+  track::Internal internal;
+  const size_t user_end = (track::defined(*end_word(page, block)) ^ canary_key(block)) >> 8;
   if (user_end > page->block_size - kCanaryExtra) [[unlikely]] {
     report_attack(kErrCorrupted, "heap overflow past the end of a block (size record overwritten)", block, page->block_size);
   }
   return user_end;
 }
 
-inline void canary_check(const Page* page, Block* block) {
+SHARDGUARD_INTERNAL_ACCESS inline void canary_check(const Page* page, Block* block) {
+  track::Internal internal;
   const size_t user_end = canary_user_end(page, block);
   uint64_t canary;
   memcpy(&canary, reinterpret_cast<uint8_t*>(block) + user_end, kCanarySize);
-  if (canary != *end_word(page, block)) [[unlikely]] {
+  if (track::defined(canary) != track::defined(*end_word(page, block))) [[unlikely]] {
     report_attack(kErrCorrupted, "heap overflow past the end of a block (canary overwritten)", reinterpret_cast<uint8_t*>(block) + user_end,
                   page->block_size);
   }

@@ -16,15 +16,22 @@
 #include "core/types.h"
 #include "secure/report.h"
 #include "secure/secrets.h"
+#include "core/track.h"
 
 namespace shardguard::secure {
 
 inline uintptr_t free_mark(const Block* block) { return secrets.free_cookie ^ reinterpret_cast<uintptr_t>(block); }
 inline uintptr_t& mark_word(Block* block) { return reinterpret_cast<uintptr_t*>(block)[1]; }
 
-inline void mark_free(Block* block) { mark_word(block) = free_mark(block); }
+SHARDGUARD_INTERNAL_ACCESS inline void mark_free(Block* block) {
+  track::Internal internal;
+  mark_word(block) = free_mark(block);
+}
 
-inline bool is_marked_free(Block* block) { return mark_word(block) == free_mark(block); }
+SHARDGUARD_INTERNAL_ACCESS inline bool is_marked_free(Block* block) {
+  track::Internal internal;
+  return track::defined(mark_word(block)) == free_mark(block);
+}
 
 inline void check_not_free(const Page* page, Block* block) {
   if (is_marked_free(block)) [[unlikely]] report_attack(kErrDoubleFree, "double free", block, page->block_size);
@@ -32,7 +39,8 @@ inline void check_not_free(const Page* page, Block* block) {
 
 // The block leaves a free list to be handed out; the caller then clears
 // the mark (block_hand_out).
-inline void check_marked(const Page* page, Block* block) {
+SHARDGUARD_INTERNAL_ACCESS inline void check_marked(const Page* page, Block* block) {
+  track::Internal internal;
   if (mark_word(block) != free_mark(block)) [[unlikely]] {
     report_attack(kErrCorrupted, "block handed out twice or its free mark overwritten (use after free)", block, page->block_size);
   }

@@ -26,6 +26,7 @@
 #include "core/config.h"
 #include "core/types.h"
 #include "secure/report.h"
+#include "core/track.h"
 
 namespace shardguard::secure {
 
@@ -64,7 +65,8 @@ inline void fill_page_init(Page* page) {
 
 // Zeroes the window, header words included: the caller writes the mark and
 // the link afterwards.
-inline void fill_freed(const Page* page, Block* block) {
+SHARDGUARD_INTERNAL_ACCESS inline void fill_freed(const Page* page, Block* block) {
+  track::Internal internal;
   auto* b = reinterpret_cast<uint8_t*>(block);
   const __m128i zero = _mm_setzero_si128();
   _mm_storeu_si128(reinterpret_cast<__m128i*>(b), zero);
@@ -73,7 +75,8 @@ inline void fill_freed(const Page* page, Block* block) {
 
 // Verifies the window past the header; the caller then clears the header
 // (the link and the mark), and the block leaves with its whole window zero.
-inline void fill_verify(const Page* page, Block* block) {
+SHARDGUARD_INTERNAL_ACCESS inline void fill_verify(const Page* page, Block* block) {
+  track::Internal internal;
   const auto* b = reinterpret_cast<const uint8_t*>(block);
   __m128i any = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + page->fill_at[0]));
   for (size_t i = 1; i < kFillChunks; i++) {
@@ -86,7 +89,8 @@ inline void fill_verify(const Page* page, Block* block) {
 }
 
 // The header words of a block being handed out (fill_check on).
-inline void fill_clear_header(Block* block) {
+SHARDGUARD_INTERNAL_ACCESS inline void fill_clear_header(Block* block) {
+  track::Internal internal;
   _mm_storeu_si128(reinterpret_cast<__m128i*>(block), _mm_setzero_si128());
 }
 

@@ -25,7 +25,7 @@ inline uintptr_t aligned_tag(const void* p) { return secrets.aligned_tag ^ reint
 inline void tag_interior_pointer(Block* block, const void* p) { *reinterpret_cast<uintptr_t*>(block) = aligned_tag(p); }
 
 // "invalid free() of ..." / "invalid realloc() of ..." and so on.
-[[noreturn, gnu::cold, gnu::noinline]] void report_invalid(const char* function, const char* what, const void* p, size_t size_class);
+[[noreturn, gnu::cold, gnu::noinline]] void report_invalid(const char* function, const char* what, const void* p, size_t size_class) noexcept;
 
 // The block that `p` (passed to `function`) designates, or a report.
 inline Block* checked_block(const Page* page, const void* p, const char* function) {

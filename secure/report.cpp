@@ -11,7 +11,7 @@
 
 namespace shardguard::secure {
 
-void report_attack(int err, const char* what, const void* address, size_t size_class) {
+void report_attack(int err, const char* what, const void* address, size_t size_class) noexcept {
   notify_error_handler(err);
   char line[256];
   const long tid = syscall(SYS_gettid);
@@ -28,7 +28,7 @@ void report_attack(int err, const char* what, const void* address, size_t size_c
 
 namespace shardguard::secure {
 
-void report_invalid(const char* function, const char* what, const void* p, size_t size_class) {
+void report_invalid(const char* function, const char* what, const void* p, size_t size_class) noexcept {
   char line[160];
   snprintf(line, sizeof line, "invalid %s() of %s", function, what);
   report_attack(kErrInvalidPointer, line, p, size_class);

@@ -16,6 +16,6 @@ inline constexpr int kErrCorrupted = EFAULT;
 inline constexpr int kErrInvalidPointer = EINVAL;
 
 // `size_class` 0 means: not known (the pointer is not in a page of ours).
-[[noreturn, gnu::cold, gnu::noinline]] void report_attack(int err, const char* what, const void* address, size_t size_class);
+[[noreturn, gnu::cold, gnu::noinline]] void report_attack(int err, const char* what, const void* address, size_t size_class) noexcept;
 
 }  // namespace shardguard::secure

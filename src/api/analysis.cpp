@@ -70,7 +70,7 @@ bool mi_unsafe_heap_page_is_under_utilized(mi_heap_t* heap, void* p, size_t perc
   if (!p || !mi_heap_contains_block(heap, p)) return false;
   const Page* page = segment_page_of(segment_of(p), p);
   if (page->reserved == 0) return false;
-  return size_t{page->used} * 100 < perc_threshold * size_t{page->reserved};
+  return size_t{page_live_blocks(page)} * 100 < perc_threshold * size_t{page->reserved};
 }
 
 }  // extern "C"

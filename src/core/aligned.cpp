@@ -11,6 +11,7 @@
 #include "core/free.h"
 #include "core/segment.h"
 #include "core/segment_map.h"
+#include "core/track.h"
 #include "secure/canary.h"
 #include "secure/invalid_free.h"
 
@@ -22,6 +23,15 @@ namespace {
 void set_user_size(void* p, const void* q, size_t size) {
   const Page* page = segment_page_of(segment_of(p), p);
   secure::canary_set(page, static_cast<Block*>(p), static_cast<size_t>(static_cast<const uint8_t*>(q) - static_cast<uint8_t*>(p)) + size);
+}
+
+// A memory checker (track.h): the program owns up to `size` bytes after q;
+// the over-allocation past them is closed again.
+void track_request(void* p, const void* q, size_t size) {
+  if constexpr (track::kOn) {
+    const Page* page = segment_page_of(segment_of(p), p);
+    track::resized(p, static_cast<size_t>(static_cast<const uint8_t*>(q) - static_cast<uint8_t*>(p)) + size, page->block_size);
+  }
 }
 
 bool is_aligned(const void* p, size_t offset, size_t alignment) {
@@ -39,6 +49,7 @@ void* malloc_padded(Heap* heap, size_t size, size_t alignment, size_t offset, bo
   size_t adjust = (alignment - ((reinterpret_cast<uintptr_t>(p) + offset) & (alignment - 1))) & (alignment - 1);
   if (adjust == 0) {
     if constexpr (config::canaries) set_user_size(p, p, size);
+    track_request(p, p, size);
     return p;
   }
   if (adjust < kTagRoom) adjust += alignment;  // alignment > 8 here, so >= 16
@@ -47,6 +58,7 @@ void* malloc_padded(Heap* heap, size_t size, size_t alignment, size_t offset, bo
   uint8_t* q = static_cast<uint8_t*>(p) + adjust;
   if constexpr (config::invalid_free) secure::tag_interior_pointer(static_cast<Block*>(p), q);
   if constexpr (config::canaries) set_user_size(p, q, size);
+  track_request(p, q, size);
   return q;
 }
 
@@ -68,8 +80,9 @@ void* heap_malloc_aligned_at(Heap* heap, size_t size, size_t alignment, size_t o
       n = std::bit_ceil(n + kBlockExtra) - kBlockExtra;
     }
     void* p = heap_malloc(heap, n, zero);  // huge blocks start on an OS page: aligned too
-    if constexpr (config::canaries) {
-      if (p) set_user_size(p, p, size);
+    if (p) {
+      if constexpr (config::canaries) set_user_size(p, p, size);
+      track_request(p, p, size);
     }
     return p;
   }
@@ -93,6 +106,7 @@ void* heap_realloc_aligned_at(Heap* heap, void* p, size_t newsize, size_t alignm
   }
   void* fresh = heap_malloc_aligned_at(heap, newsize, alignment, offset, false);
   if (!fresh) return nullptr;
+  track::touch(p, size);  // past the request, up to the usable size: freed next anyway
   memcpy(fresh, p, newsize < size ? newsize : size);
   free_fast(p);
   return fresh;

@@ -12,6 +12,7 @@
 #include "core/page_queue.h"
 #include "core/segment.h"
 #include "core/stats.h"
+#include "core/track.h"
 #include "secure/block_check.h"
 #include "secure/canary.h"
 #include "secure/double_free.h"
@@ -125,6 +126,16 @@ void* malloc_generic(Heap* heap, size_t size, bool zero) {
 size_t usable_size(const void* p, const char* function) {
   size_t size = 0;
   live_usable_size(p, function, &size);
+  // The program asked: every usable byte is its own.
+  if constexpr (track::kOn) {
+    if (size) {
+      Segment* s = segment_of(p);
+      Page* page = segment_page_of(s, p);
+      Block* block = page_block_of(page, p);
+      const size_t offset = static_cast<size_t>(static_cast<const uint8_t*>(p) - reinterpret_cast<uint8_t*>(block));
+      track::resized(block, offset + size, page->block_size);
+    }
+  }
   return size;
 }
 
@@ -167,6 +178,7 @@ bool block_resize_in_place(void* p, size_t newsize) {
   if constexpr (config::canaries) secure::canary_check(page, block);
   if (newsize <= page->block_size - kBlockExtra - offset) {
     if constexpr (config::canaries) secure::canary_set(page, block, offset + newsize);
+    track::resized(block, offset + newsize, page->block_size);
     return true;
   }
   // A huge block grows in place up to the end of its segment (with guard
@@ -181,6 +193,7 @@ bool block_resize_in_place(void* p, size_t newsize) {
     page->block_recip = secure::block_reciprocal(grown, 1);
     stats::page_resized(page, old_size);
     if constexpr (config::canaries) secure::canary_set(page, block, offset + newsize);
+    track::resized(block, offset + newsize, page->block_size);
     return true;
   }
   return false;
@@ -198,6 +211,7 @@ void* heap_realloc(Heap* heap, void* p, size_t newsize) {
   if (newsize > 0 && (newsize > size || newsize >= size / 2) && block_resize_in_place(p, newsize)) return p;
   void* fresh = heap_malloc(heap, newsize);
   if (!fresh) return nullptr;
+  track::touch(p, size);  // past the request, up to the usable size: freed next anyway
   memcpy(fresh, p, newsize < size ? newsize : size);
   free_fast(p);
   return fresh;

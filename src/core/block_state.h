@@ -6,10 +6,12 @@
 
 #include <shardguard/config.h>
 
+#include "core/track.h"
 #include "core/types.h"
 #include "secure/canary.h"
 #include "secure/double_free.h"
 #include "secure/fill.h"
+#include "secure/malloc_hooks.h"
 
 namespace shardguard {
 
@@ -32,6 +34,7 @@ inline void block_zero(const Page* page, Block* block) {
 
 // `block` just left the page's free list for a request of `size` bytes.
 inline void* block_hand_out(const Page* page, Block* block, size_t size, bool zero) {
+  track::touch(block, page->block_size);
   if constexpr (config::double_free) secure::check_marked(page, block);
   if constexpr (config::fill_check) {
     // A fresh block was never freed, and reading its untouched memory would
@@ -43,16 +46,23 @@ inline void* block_hand_out(const Page* page, Block* block, size_t size, bool ze
   }
   if (zero) block_zero(page, block);
   if constexpr (config::canaries) secure::canary_set(page, block, size);
+  track::untouch(block, page->block_size);
+  track::allocated(block, size, zero);
+  secure::hook_malloc(block, size);
   return block;
 }
 
 // `block` is being freed: checks it, then marks it free. Called exactly
 // once per free, by the freeing thread, before the block joins any list.
 inline void block_release(const Page* page, Block* block) {
+  track::touch(block, page->block_size);
   if constexpr (config::double_free) secure::check_not_free(page, block);
   if constexpr (config::canaries) secure::canary_check(page, block);
+  secure::hook_free(block);
   if constexpr (config::fill_check) secure::fill_freed(page, block);
   if constexpr (config::double_free) secure::mark_free(block);
+  track::untouch(block, page->block_size);
+  track::freed(block, page->block_size);
 }
 
 }  // namespace shardguard

@@ -9,6 +9,7 @@
 #include "core/segment.h"
 #include "core/segment_cache.h"
 #include "core/thread.h"
+#include "secure/quarantine.h"
 
 namespace shardguard {
 
@@ -34,6 +35,9 @@ void collect_segments(ThreadData* tld, bool force, size_t keep_cached_bytes) {
 void collect_thread(Heap* heap, bool force, size_t keep_cached_bytes) {
   ThreadData* tld = heap->tld;
   deferred::run(tld, force);
+  if constexpr (config::quarantine) {
+    if (force) secure::quarantine_flush(tld);
+  }
   for (Heap* h = tld->heaps; h; h = h->next) collect_pages(h, force);
   collect_segments(tld, force, keep_cached_bytes);
 }
@@ -53,6 +57,9 @@ void collect_periodic(Heap* heap) {
 void heap_collect(Heap* heap, bool force) {
   if (!heap || !heap_is_initialized(heap)) return;
   deferred::run(heap->tld, force);
+  if constexpr (config::quarantine) {
+    if (force) secure::quarantine_flush(heap->tld);
+  }
   collect_pages(heap, force);
   collect_segments(heap->tld, force, 0);
 }

@@ -66,12 +66,17 @@ void free_generic(Segment* s, Page* page, void* p) {
   block_release(page, block);
   const uintptr_t owner = s->thread_id.load(std::memory_order_acquire);
   if (owner == current_thread_id()) {
-    free_block_local(page, block);
+    if constexpr (config::quarantine) {
+      secure::quarantine_hold(thread_default_heap()->tld, page, block);
+    } else {
+      free_block_local(page, block);
+    }
     return;
   }
   if (owner == 0) {
     // The owner exited: adopt the segment, so its memory is reused here.
     Heap* heap = thread_default_heap();
+    // Not held in quarantine: that would pin the adopted segment.
     if (heap_is_initialized(heap) && segment_try_reclaim(s, &heap->tld->backing)) {
       free_block_local(page, block);
       return;

@@ -9,16 +9,18 @@
 #include "core/page.h"
 #include "core/segment.h"
 #include "core/segment_map.h"
+#include "core/thread.h"
 #include "core/thread_id.h"
 #include "core/types.h"
 #include "secure/block_check.h"
 #include "secure/canary.h"
 #include "secure/invalid_free.h"
+#include "secure/quarantine.h"
 
 namespace shardguard {
 
-// A free from the page's owning thread: no atomics.
-// The block has been through block_release.
+// A free from the page's owning thread: no atomics. The block has been
+// through block_release (and, with the quarantine, waited its turn).
 inline void free_block_local(Page* page, Block* block) {
   block_set_next(page, block, page->local_free);
   page->local_free = block;
@@ -71,6 +73,10 @@ inline void free_in_page(Segment* s, Page* page, void* p) {
       if (!secure::page_is_block_start(page, p)) [[unlikely]] secure::report_invalid("free", "a pointer that is not the start of a block", p, page->block_size);
     }
     block_release(page, block);
+    if constexpr (config::quarantine) {
+      secure::quarantine_hold(thread_default_heap()->tld, page, block);
+      return;
+    }
     block_set_next(page, block, page->local_free);
     page->local_free = block;
     if (--page->used == 0) [[unlikely]] page_retire(page);

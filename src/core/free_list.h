@@ -8,10 +8,12 @@
 #include "secure/block_check.h"
 #include "secure/encrypted_links.h"
 #include "secure/report.h"
+#include "core/track.h"
 
 namespace shardguard {
 
-inline Block* block_next(const Page* page, const Block* block) {
+SHARDGUARD_INTERNAL_ACCESS inline Block* block_next(const Page* page, const Block* block) {
+  track::Internal internal;
   if constexpr (config::encrypt_freelist) {
     auto* next = static_cast<Block*>(secure::link_decode(page->keys, reinterpret_cast<uintptr_t>(block->next)));
     if (next && !secure::page_is_block_start(page, next)) [[unlikely]] {
@@ -23,7 +25,8 @@ inline Block* block_next(const Page* page, const Block* block) {
   }
 }
 
-inline void block_set_next(const Page* page, Block* block, const Block* next) {
+SHARDGUARD_INTERNAL_ACCESS inline void block_set_next(const Page* page, Block* block, const Block* next) {
+  track::Internal internal;
   if constexpr (config::encrypt_freelist) {
     block->next = reinterpret_cast<Block*>(secure::link_encode(page->keys, next));
   } else {

@@ -12,6 +12,7 @@
 #include "core/thread.h"
 #include "secure/block_check.h"
 #include "secure/report.h"
+#include "secure/quarantine.h"
 
 namespace shardguard {
 
@@ -149,6 +150,8 @@ void heap_destroy(Heap* heap) {
     warning("mi_heap_destroy: the backing heap of a thread cannot be destroyed; ignored");
     return;
   }
+  // Held blocks of this heap's pages must reach their pages before the pages go.
+  if constexpr (config::quarantine) secure::quarantine_flush(heap->tld);
   heap_visit_pages(heap, [](Page* page, PageQueue*) { page_set_delayed(page, kNeverDelayedFree, false); });
   // Pending delayed blocks all belong to this heap's pages: they go with them.
   heap->thread_delayed_free.store(nullptr, std::memory_order_relaxed);

@@ -6,6 +6,7 @@
 
 #include "core/types.h"
 #include "secure/encrypted_links.h"
+#include "core/track.h"
 
 namespace shardguard {
 
@@ -19,11 +20,13 @@ void heap_init(Heap* heap, ThreadData* tld, bool is_backing);
 
 // Links of the delayed list (encoded with the encrypt_freelist layer; the
 // reader checks each block it decodes: heap.cpp).
-inline void delayed_set_next(Block* block, Block* next) {
+SHARDGUARD_INTERNAL_ACCESS inline void delayed_set_next(Block* block, Block* next) {
+  track::Internal internal;
   if constexpr (config::encrypt_freelist) block->next = reinterpret_cast<Block*>(secure::delayed_encode(next));
   else block->next = next;
 }
-inline Block* delayed_next(const Block* block) {
+SHARDGUARD_INTERNAL_ACCESS inline Block* delayed_next(const Block* block) {
+  track::Internal internal;
   if constexpr (config::encrypt_freelist) return static_cast<Block*>(secure::delayed_decode(reinterpret_cast<uintptr_t>(block->next)));
   else return block->next;
 }

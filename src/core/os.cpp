@@ -9,6 +9,7 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "core/stats.h"
+#include "core/track.h"
 
 namespace shardguard::os {
 
@@ -66,12 +67,15 @@ void* alloc_aligned(size_t size, size_t alignment) {
 
 void free(void* p, size_t size) {
   ErrnoKeeper keep;
+  track::reset(p, size);
   if (munmap(p, size) != 0) warning("munmap(%p, %zu) failed with errno %d", p, size, errno);
   stats::sub(stats::reserved, size);
 }
 
 void protect(void* p, size_t size, bool accessible) {
   ErrnoKeeper keep;
+  if (accessible) track::reset(p, size);
+  else track::no_access(p, size);
   if (mprotect(p, size, accessible ? PROT_READ | PROT_WRITE : PROT_NONE) != 0) {
     // A guard that cannot be set (vm.max_map_count reached) is a protection
     // silently lost: say so, once per process at most a few times.

@@ -12,6 +12,7 @@
 #include "core/segment.h"
 #include "core/stats.h"
 #include "core/thread.h"
+#include "core/track.h"
 #include "secure/block_check.h"
 #include "secure/double_free.h"
 #include "secure/fill.h"
@@ -91,6 +92,7 @@ void page_extend(Page* page) {
   }
   if (count > page->reserved - page->capacity) count = page->reserved - page->capacity;
   uint8_t* const first = page_start(page) + size_t{page->capacity} * bsize;
+  track::Touch fresh(first, count * bsize);  // closed again (poisoned) when the links are written
   if constexpr (config::any_layer) {
     extend_hardened(page, first, count);
   } else {
@@ -150,6 +152,8 @@ void page_collect(Page* page, bool force) {
 }
 
 void page_free(Page* page, PageQueue* pq) {
+  // Blocks still live (a destroyed heap) are the program's no longer.
+  track::no_access(page_start(page), size_t{page->capacity} * page->block_size);
   Heap* heap = page_heap(page);
   queue_remove(heap, pq, page);
   page->xheap.store(nullptr, std::memory_order_relaxed);

@@ -15,8 +15,10 @@
 #include "core/segment_cache.h"
 #include "core/segment_map.h"
 #include "core/stats.h"
+#include "core/track.h"
 #include "secure/guard_pages.h"
 #include "secure/random.h"
+#include "secure/quarantine.h"
 
 namespace shardguard {
 
@@ -162,6 +164,8 @@ void segment_free(Segment* s, ThreadData* tld) {
   stats::sub(stats::metadata, static_cast<int64_t>(s->info_size));
   const bool dirty = s->kind == SegmentKind::kLarge || s->kind == SegmentKind::kHuge || s->purge_pending > 0;
   purge::forget(tld, s);
+  // Whoever gets the memory next (another layout, an arena, the kernel) starts clean.
+  track::reset(s, s->segment_size);
   if (s->from_arena) {
     secure::unguard_segment(s, s->segment_size);
     arena::free(s, s->segment_size);
@@ -234,6 +238,9 @@ Page* slot_alloc(Heap* heap, SegmentKind kind) {
 // abandoned list): its pages join `heap`, empty ones are freed.
 void adopt(Segment* s, Heap* heap) {
   ThreadData* tld = heap->tld;
+  // The quarantine lets go first: blocks of segments adopted before and
+  // freed here since would otherwise keep those segments alive.
+  if constexpr (config::quarantine) secure::quarantine_flush(tld);
   s->thread_id.store(tld->thread_id, std::memory_order_release);
   owned_push(tld->segments, s);
   stats::add(stats::reclaimed, 1);

@@ -88,9 +88,10 @@ void add(Counter& c, int64_t amount) {
 void sub(Counter& c, int64_t amount) { c.current.fetch_sub(amount, std::memory_order_relaxed); }
 
 void page_sync(Page* page) {
-  const int64_t delta = static_cast<int64_t>(page->used) - static_cast<int64_t>(page->stat_used);
+  const uint32_t live = page_live_blocks(page);
+  const int64_t delta = static_cast<int64_t>(live) - static_cast<int64_t>(page->stat_used);
   if (delta == 0) return;
-  page->stat_used = page->used;
+  page->stat_used = live;
   account(page, delta, delta * static_cast<int64_t>(page->block_size));
 }
 
@@ -233,8 +234,8 @@ void print_thread(OutputFn* out, void* arg) {
   for (Heap* h = heap->tld->heaps; h; h = h->next) {
     heap_visit_pages(h, [&](Page* page, PageQueue*) {
       const size_t bin = bin_of_page(page);
-      blocks[bin] += page->used;
-      bytes[bin] += static_cast<int64_t>(page->used) * static_cast<int64_t>(page->block_size);
+      blocks[bin] += page_live_blocks(page);
+      bytes[bin] += static_cast<int64_t>(page_live_blocks(page)) * static_cast<int64_t>(page->block_size);
       page_count[bin]++;
     });
   }

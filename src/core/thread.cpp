@@ -20,6 +20,7 @@
 #include "core/thread_id.h"
 #include "secure/random.h"
 #include "secure/secrets.h"
+#include "secure/quarantine.h"
 
 namespace shardguard {
 
@@ -121,6 +122,7 @@ void thread_done() {
   if (!heap_is_initialized(heap)) return;
   ThreadData* tld = heap->tld;
   Heap* backing = &tld->backing;
+  if constexpr (config::quarantine) secure::quarantine_flush(tld);
   tls_default_heap = backing;
   // First-class heaps left alive hand their blocks to the backing heap.
   // (heaps are pushed at the front: the backing heap is the last one).

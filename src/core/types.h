@@ -7,6 +7,7 @@
 
 #include "core/bins.h"
 #include "core/config.h"
+#include "secure/quarantine_ring.h"
 
 namespace shardguard {
 
@@ -73,7 +74,20 @@ struct Page {
   // chunks, and the mask that keeps the header out of the verification.
   uint64_t fill_mask[2];
   uint16_t fill_at[config::fill_check ? config::fill_bytes / 16 : 1];
+  // quarantine (secure/quarantine.h): blocks of `used` that are freed and
+  // held in their owner's quarantine (always 0 without the layer).
+  uint32_t held;
 };
+
+// Blocks of the page the program still has (not freed): the statistics and
+// the analysis functions count these.
+inline uint32_t page_live_blocks(const Page* page) {
+  if constexpr (config::quarantine) {
+    return page->used - page->held;
+  } else {
+    return page->used;
+  }
+}
 
 inline uint8_t page_flags(const Page* page) { return page->flags.load(std::memory_order_relaxed); }
 inline bool page_has(const Page* page, uint8_t flag) { return (page_flags(page) & flag) != 0; }
@@ -186,6 +200,7 @@ struct ThreadData {
   uint32_t generic_count;   // slow-path allocations since the last periodic collect
   bool in_deferred_free;    // the deferred-free callback is running on this thread
   ThreadStats stats;
+  [[no_unique_address]] secure::Quarantine quarantine;
   Heap backing;
 };
 

@@ -9,6 +9,7 @@
 #include "core/heap.h"
 #include "core/page.h"
 #include "core/segment.h"
+#include "secure/quarantine.h"
 
 namespace shardguard {
 
@@ -75,7 +76,9 @@ bool visit_page(const mi_heap_t* heap, const Page* page, int tag, bool visit_blo
 
 bool heap_visit(Heap* heap, bool visit_blocks, mi_block_visit_fun* visitor, void* arg) {
   if (!heap || !heap_is_initialized(heap) || !visitor) return false;
-  // Blocks other threads handed to this heap are free ones: settle them.
+  // Blocks other threads handed to this heap are free ones: settle them, and
+  // the blocks this thread holds in quarantine.
+  if constexpr (config::quarantine) secure::quarantine_flush(heap->tld);
   heap_delayed_free(heap);
   bool go_on = true;
   heap_visit_pages(heap, [&](Page* page, PageQueue*) {
