@@ -11,7 +11,8 @@
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME shardguard)
 set(CPACK_PACKAGE_VENDOR "shardguard")
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "hardened memory allocator with the mimalloc C API")
+# (No CPACK_PACKAGE_DESCRIPTION_SUMMARY: CPack would put it in front of each
+# package's own first line, the Debian synopsis.)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_PACKAGE_CONTACT "shardguard maintainers <shardguard@localhost>")
 set(CPACK_STRIP_FILES ON)
@@ -22,22 +23,23 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # NAME_VERSION_ARCH.deb
 
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME libshardguard)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION libs)
-set(CPACK_COMPONENT_RUNTIME_DESCRIPTION
-  "hardened memory allocator with the mimalloc C API (runtime)\n\
- Preloadable malloc replacement: libshardguard.so.${PROJECT_VERSION_MAJOR} (policy fast, no hardening)\n\
- and libshardguard-POLICY.so.${PROJECT_VERSION_MAJOR} for each hardened policy, plus the\n\
- shardguard command (run, info, doctor).")
+set(CPACK_DEBIAN_RUNTIME_DESCRIPTION "hardened memory allocator with the mimalloc C API
+A malloc replacement to preload into programs: libshardguard.so.${PROJECT_VERSION_MAJOR} is the \
+plain allocator (policy fast), libshardguard-POLICY.so.${PROJECT_VERSION_MAJOR} the hardened \
+policies. The shardguard command runs a program on a policy (run), lists the \
+policies and the layers each library was built with (info), and checks what \
+the hardening needs from the system (doctor).")
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libshardguard-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
-set(CPACK_COMPONENT_DEV_DESCRIPTION
-  "hardened memory allocator with the mimalloc C API (development files)\n\
- Headers (mimalloc.h, shardguard.h), the static library, the CMake package\n\
- (find_package(shardguard)) and the pkg-config file.")
+set(CPACK_DEBIAN_DEV_DESCRIPTION "hardened memory allocator with the mimalloc C API (development files)
+Headers (mimalloc.h, shardguard.h), the static library, the links to link \
+against each policy's shared library, the CMake package \
+(find_package(shardguard)) and the pkg-config file.")
 set(CPACK_COMPONENT_DEV_DEPENDS runtime)
 set(CPACK_DEBIAN_ENABLE_COMPONENT_DEPENDS ON)  # libshardguard-dev depends on libshardguard (= version)
 
 # The shlibs file (so packages linking the library get a dependency on it)
-# and the ldconfig trigger come with it.
+# and postinst/postrm scripts that run ldconfig come with it.
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 find_program(SHARDGUARD_DPKG_SHLIBDEPS dpkg-shlibdeps)
 if(SHARDGUARD_DPKG_SHLIBDEPS)
