@@ -79,6 +79,12 @@ function(shardguard_generate_config policy layers dir)
       string(APPEND SHARDGUARD_LAYER_MACROS "#define SHARDGUARD_HAS_${layer} 0\n")
     endif()
   endforeach()
+  # The same layers as words, for shardguard_build_info() (src/api/build_info.cpp).
+  string(TOLOWER "${layers}" SHARDGUARD_LAYER_NAMES)
+  string(REPLACE ";" "," SHARDGUARD_LAYER_NAMES "${SHARDGUARD_LAYER_NAMES}")
+  if(NOT SHARDGUARD_LAYER_NAMES)
+    set(SHARDGUARD_LAYER_NAMES none)
+  endif()
   configure_file(${CMAKE_CURRENT_SOURCE_DIR}/secure/config.h.in ${dir}/shardguard/config.h @ONLY)
 endfunction()
 
