@@ -94,9 +94,11 @@ constexpr long kDefaultDelayMs = 50;
 size_t working_set_bytes() { return scaled(256 * MiB, 64 * MiB); }
 
 // ThreadSanitizer keeps the shadow of memory given back with madvise
-// resident (it only drops it on munmap): under it, these tests still run
-// (for races), but RSS after a purge says nothing about the allocator.
-constexpr bool kRssAfterPurgeMeansSomething = !kThreadSanitizer;
+// resident (it only drops it on munmap), and so does AddressSanitizer for the
+// heap a SHARDGUARD_TRACK=asan library poisons: under them, these tests
+// still run (for races, for poisoning mistakes), but RSS after a purge says
+// nothing about the allocator.
+constexpr bool kRssAfterPurgeMeansSomething = !kThreadSanitizer && !kTrackAsan;
 
 // Segments in use: the first number on the "segments" line of the
 // statistics report (its "current" column).

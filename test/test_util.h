@@ -65,6 +65,14 @@ inline size_t rss_bytes() {
 #ifndef SHARDGUARD_TEST_SANITIZED
 #define SHARDGUARD_TEST_SANITIZED 0
 #endif
+// SHARDGUARD_TRACK=asan: the library poisons the blocks it does not hand
+// out, so AddressSanitizer's shadow of the whole heap becomes resident (an
+// eighth of it) and stays so after the heap's pages are purged.
+#if defined(SHARDGUARD_TEST_TRACK_ASAN)
+inline constexpr bool kTrackAsan = true;
+#else
+inline constexpr bool kTrackAsan = false;
+#endif
 // ThreadSanitizer keeps state of its own per thread and per mapping that
 // dwarfs the allocator's: RSS bounds on thread churn mean nothing under it.
 #if defined(__SANITIZE_THREAD__)

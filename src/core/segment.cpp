@@ -107,6 +107,10 @@ Segment* segment_alloc(ThreadData* tld, SegmentKind kind, size_t block_size, int
   if (!mem && size == kSegmentSize) mem = segment_cache::pop(&dirty, &cached_guards);
   // A cached segment of the same layout still has the right guard pages.
   const bool keep_guards = cached_guards != 0 && cached_guards == secure::guard_layout(kind);
+  // Memory of an earlier segment (cached, or from an arena) may still be
+  // poisoned for a memory checker: the new layout starts clean. (A freed
+  // segment stays poisoned meanwhile: a use after mi_heap_destroy is caught.)
+  if (mem) track::reset(mem, size);
   if (from_arena) {
     memset(mem, 0, kLargestInfoSize);
   } else if (keep_guards) {
@@ -164,8 +168,6 @@ void segment_free(Segment* s, ThreadData* tld) {
   stats::sub(stats::metadata, static_cast<int64_t>(s->info_size));
   const bool dirty = s->kind == SegmentKind::kLarge || s->kind == SegmentKind::kHuge || s->purge_pending > 0;
   purge::forget(tld, s);
-  // Whoever gets the memory next (another layout, an arena, the kernel) starts clean.
-  track::reset(s, s->segment_size);
   if (s->from_arena) {
     secure::unguard_segment(s, s->segment_size);
     arena::free(s, s->segment_size);
