@@ -6,7 +6,9 @@
  *   'T' trims the message to its first payload[0] bytes, 'P' prints it.
  *
  * The bug: an append whose payload ends with '\\' (an escape) also writes
- * the escaped terminator one byte past the grown buffer. glibc's malloc
+ * the escaped terminator one byte past the grown buffer, once the message
+ * is 40 bytes or more. (-DNO_PLANTED_BUG builds it without, to measure
+ * executions per second.) glibc's malloc
  * lets the write land in the next chunk's header (or in the block's own
  * rounding) most of the time, so a fuzzer linked with it rarely sees a
  * crash; a canary right after the requested bytes sees every one. */
@@ -25,7 +27,10 @@ static void append(struct message* m, const uint8_t* payload, size_t n) {
   char* grown = realloc(m->data, m->len + n);
   if (!grown) return;
   memcpy(grown + m->len, payload, n);
-  if (n > 0 && payload[n - 1] == '\\') grown[m->len + n] = '\0'; /* planted: one past the end */
+#ifndef NO_PLANTED_BUG
+  /* planted: one past the end, once the message is long enough */
+  if (m->len + n >= 40 && payload[n - 1] == '\\') grown[m->len + n] = '\0';
+#endif
   m->data = grown;
   m->len += n;
 }

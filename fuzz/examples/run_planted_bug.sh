@@ -1,43 +1,64 @@
 #!/usr/bin/env bash
-# How long libFuzzer takes to find the planted bug of planted_bug.c, linked
-# with glibc's malloc, with AddressSanitizer, and with shardguard's fuzz
-# policy: the same target, seeds and time limit; executions per second and
-# the time to the first crash, per run and as medians.
-#   fuzz/examples/run_planted_bug.sh BUILD_DIR(with libshardguard-fuzz.so) [RUNS] [SECONDS]
+# The README's fuzzing guide, measured: the example target planted_bug.c
+# under libFuzzer, linked three ways - glibc's malloc, AddressSanitizer,
+# shardguard's fuzz policy - on the same seeds and time limits:
+#  1. throughput: the target built without its bug, fuzzed for SECONDS from
+#     an empty corpus, executions per second;
+#  2. time to the crash: the target with its bug, one run per seed, at most
+#     LIMIT seconds (a run that hangs after the crash is killed 30 s later).
+# usage: run_planted_bug.sh BUILD_DIR [RUNS] [LIMIT] [SECONDS]
+#   BUILD_DIR holds libshardguard-fuzz.so (the fuzz policy among the libraries)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build=$(cd "$1" && pwd)
 runs=${2:-5}
 limit=${3:-60}
-lib=$build/libshardguard-fuzz.so
-[ -e "$lib" ] || { echo "no $lib: build with the fuzz policy among SHARDGUARD_EXTRA_POLICIES" >&2; exit 1; }
+seconds=${4:-20}
+[ -e "$build/libshardguard-fuzz.so" ] || { echo "no $build/libshardguard-fuzz.so: build the fuzz policy" >&2; exit 1; }
 out=$build/planted-bug
+rm -rf "$out"
 mkdir -p "$out"
 cd "$out"
-clang -O1 -g -fsanitize=fuzzer "$here/planted_bug.c" -o target-glibc
-clang -O1 -g -fsanitize=fuzzer,address "$here/planted_bug.c" -o target-asan
-clang -O1 -g -fsanitize=fuzzer "$here/planted_bug.c" -o target-shardguard -L"$build" -lshardguard-fuzz -Wl,-rpath,"$build"
+# -fno-builtin: clang must not drop the target's malloc/free pairs.
+for bug in "" -DNO_PLANTED_BUG; do
+  suffix=${bug:+-clean}
+  clang -O1 -g -fno-builtin $bug -fsanitize=fuzzer "$here/planted_bug.c" -o "glibc$suffix"
+  clang -O1 -g -fno-builtin $bug -fsanitize=fuzzer,address "$here/planted_bug.c" -o "asan$suffix"
+  clang -O1 -g -fno-builtin $bug -fsanitize=fuzzer "$here/planted_bug.c" -o "shardguard$suffix" \
+    -L"$build" -lshardguard-fuzz -Wl,-rpath,"$build"
+done
+export ASAN_OPTIONS=detect_leaks=0
 
-printf '%-12s %4s %10s %12s %10s\n' target seed "crash (s)" "exec/s" executions
+stat() { awk -F: -v k="$2" '$1 == "stat::" k {gsub(/ /, "", $2); print $2}' "$1" | tail -n1; }
+
+echo "1. executions per second, target without its bug, ${seconds} s each"
+printf '%-12s %12s\n' target exec/s
+for t in glibc asan shardguard; do
+  mkdir -p "corpus-$t-clean"
+  "./$t-clean" -seed=1 -max_total_time="$seconds" -print_final_stats=1 "corpus-$t-clean" >"throughput-$t.log" 2>&1 || true
+  printf '%-12s %12s\n' "$t" "$(stat "throughput-$t.log" average_exec_per_sec)"
+done
+
+echo
+echo "2. time to the first crash (s), at most $limit s per run"
+printf '%-12s %4s %10s %12s  %s\n' target seed seconds executions "first line of the report"
 for seed in $(seq 1 "$runs"); do
   for t in glibc asan shardguard; do
-    rm -rf "corpus-$t-$seed" "crash-$t-$seed-"* && mkdir "corpus-$t-$seed"
-    log=run-$t-$seed.log
+    mkdir -p "corpus-$t-$seed"
+    log=crash-$t-$seed.log
     start=$(date +%s.%N)
-    set +e
-    ASAN_OPTIONS=detect_leaks=0 "./target-$t" -seed="$seed" -max_total_time="$limit" -print_final_stats=1 \
-      -artifact_prefix="crash-$t-$seed-" "corpus-$t-$seed" >"$log" 2>&1
-    set -e
+    timeout -s KILL $((limit + 30)) "./$t" -seed="$seed" -max_total_time="$limit" -print_final_stats=1 \
+      -artifact_prefix="artifact-$t-$seed-" "corpus-$t-$seed" >"$log" 2>&1 && rc=0 || rc=$?
     end=$(date +%s.%N)
-    execs=$(awk -F: '/stat::number_of_executed_units/ {gsub(/ /, "", $2); print $2}' "$log" | tail -n1)
-    if ls "crash-$t-$seed-"* >/dev/null 2>&1; then
-      crash=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+    secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
+    if [ "$rc" = 137 ]; then
+      result="hung after: $(grep -m1 -E 'invalid|corrupt|double free|ERROR' "$log" || echo '?')"
+      secs="$secs (killed)"
+    elif ls "artifact-$t-$seed-"* >/dev/null 2>&1; then
+      result=$(grep -m1 -E "^shardguard: |ERROR: AddressSanitizer|^(malloc|free|realloc)\(\)|ERROR: libFuzzer" "$log" || echo crash)
     else
-      crash="none"
+      result="no crash"
     fi
-    secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
-    rate=$(awk -v e="${execs:-0}" -v s="$secs" 'BEGIN { printf "%.0f", e / s }')
-    printf '%-12s %4s %10s %12s %10s\n' "$t" "$seed" "$crash" "$rate" "${execs:-?}"
-    grep -m1 -E "^shardguard: |ERROR: AddressSanitizer|ERROR: libFuzzer" "$log" | sed 's/^/    /' || true
+    printf '%-12s %4s %10s %12s  %s\n' "$t" "$seed" "$secs" "$(stat "$log" number_of_executed_units)" "$result"
   done
 done

@@ -9,8 +9,11 @@ if [ "${1:-}" = --check ]; then check=1; shift; fi
 misuse="$1"; shift
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 
-layers_of() {  # the SHARDGUARD_POLICY_LAYERS of policies/$1.cmake
-  sed -n 's/^set(SHARDGUARD_POLICY_LAYERS \(.*\))$/\1/p' "$repo/policies/$1.cmake" | tr -d '"'
+layers_of() {  # the SHARDGUARD_POLICY_LAYERS of policies/$1.cmake; only-LAYER: that layer
+  case "$1" in
+    only-*) tr '[:lower:]-' '[:upper:]_' <<<"${1#only-}" ;;
+    *) sed -n 's/^set(SHARDGUARD_POLICY_LAYERS \(.*\))$/\1/p' "$repo/policies/$1.cmake" | tr -d '"' ;;
+  esac
 }
 
 policies=() libs=()
