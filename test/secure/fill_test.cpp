@@ -14,7 +14,7 @@
 // The library's reporter is internal (hidden); fill.h is tested alone, with
 // a reporter of the same contract: one line, then abort.
 namespace shardguard::secure {
-void report_attack(int, const char* what, const void* address, size_t size_class) {
+void report_attack(int, const char* what, const void* address, size_t size_class) noexcept {
   fprintf(stderr, "shardguard: %s at %p (size class %zu)\n", what, address, size_class);
   abort();
 }
