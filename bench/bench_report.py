@@ -179,11 +179,15 @@ def write_tsv(out, runs):
 
 def write_histogram(out, stem, st, table, allocs, workloads, title, ylabel):
     dat = os.path.join(out, stem + ".dat")
+    lowest = 1.0
     with open(dat, "w") as f:
         f.write("workload " + " ".join(f'"{a}"' for a in allocs) + "\n")
         for w in workloads + ["geomean"]:
             vals = [st.geo(table, a, workloads) if w == "geomean" else st.ratio(table, w, a) for a in allocs]
+            lowest = min([lowest] + [v for v in vals if v])
             f.write(f'"{w}" ' + " ".join("NaN" if v is None else f"{v:.4f}" for v in vals) + "\n")
+    # A log scale from a power of two below the smallest ratio: every bar shows.
+    floor = 2.0 ** math.floor(math.log2(lowest) - 0.5)
     script = f"""set terminal pngcairo size 1400,620 font "sans,10"
 set output '{os.path.join(out, stem + ".png")}'
 set title "{title}"
@@ -192,7 +196,7 @@ set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set logscale y 2
-set yrange [0.25:*]
+set yrange [{floor}:*]
 set ylabel "{ylabel}"
 set xtics rotate by -25 nomirror
 set grid ytics
