@@ -105,12 +105,8 @@ Segment* segment_alloc(ThreadData* tld, SegmentKind kind, size_t block_size, int
   // A huge block may take a cached segment up to twice its need: the rest
   // is already mapped, and a miss costs an mmap and a fault on every page.
   if (!mem) {
-    const size_t needed = size;
     mem = segment_cache::pop(&size, kind == SegmentKind::kHuge ? 2 * size : size, secure::guard_layout(kind), &dirty,
                              &cached_guards);
-    // The part of a larger segment the block does not need would otherwise
-    // stay resident, unused, as long as the block lives.
-    if (mem && dirty && size > needed) os::purge(static_cast<uint8_t*>(mem) + needed, size - needed);
   }
   // A cached segment of the same layout still has the right guard pages.
   const bool keep_guards = cached_guards != 0 && cached_guards == secure::guard_layout(kind);
