@@ -90,7 +90,7 @@ def targets(st):
         line(g <= 1.0, f"fast/mimalloc time, geomean {g:.3f} (target ≤ 1.00)")
         line(wv <= 1.10, f"fast/mimalloc time, worst workload {worst} {wv:.3f} (target ≤ 1.10)")
         gr = 1 / st.geo(st.rss, "mimalloc", st.workloads)
-        over = [f"{w} {1 / st.ratio(st.rss, w, 'mimalloc'):.2f}" for w in st.workloads
+        over = [f"{w} {1 / st.ratio(st.rss, w, 'mimalloc'):.3f}" for w in st.workloads
                 if st.ratio(st.rss, w, "mimalloc") and 1 / st.ratio(st.rss, w, "mimalloc") > 1.0]
         line(gr <= 1.0, f"fast/mimalloc peak RSS, geomean {gr:.3f} (target ≤ 1.00)"
              + (f"; above mimalloc on: {', '.join(over)}" if over else "; at or below mimalloc on every workload"))
