@@ -189,7 +189,7 @@ def write_histogram(out, stem, st, table, allocs, workloads, title, ylabel):
     # A log scale from a power of two below the smallest ratio: every bar shows.
     floor = 2.0 ** math.floor(math.log2(lowest) - 0.5)
     script = f"""set terminal pngcairo size 1400,620 font "sans,10"
-set output '{os.path.join(out, stem + ".png")}'
+set output '{stem}.png'
 set title "{title}"
 set style data histograms
 set style histogram clustered gap 1
@@ -202,7 +202,7 @@ set xtics rotate by -25 nomirror
 set grid ytics
 set key outside right top
 set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2
-plot for [i=2:{len(allocs) + 1}] '{dat}' using i:xtic(1) title columnheader(i)
+plot for [i=2:{len(allocs) + 1}] '{stem}.dat' using i:xtic(1) title columnheader(i)
 """
     return run_gnuplot(out, stem, script)
 
@@ -222,13 +222,13 @@ def write_daemon_plot(out, runs, allocs):
                 f.write(f"{t:.2f} {rss:.1f}\n")
             f.write("\n\n")
     script = f"""set terminal pngcairo size 1100,560 font "sans,10"
-set output '{os.path.join(out, "daemon_rss.png")}'
+set output 'daemon_rss.png'
 set title "daemon profile: resident set over time (busy and quiet phases)"
 set xlabel "seconds"
 set ylabel "RSS (MiB)"
 set grid
 set key outside right top
-plot for [i=0:{max(len(names) - 1, 0)}] '{dat}' index i using 1:2 with lines lw 2 title columnheader(1)
+plot for [i=0:{max(len(names) - 1, 0)}] 'daemon_rss.dat' index i using 1:2 with lines lw 2 title columnheader(1)
 """
     return run_gnuplot(out, "daemon_rss", script)
 
@@ -238,7 +238,8 @@ def run_gnuplot(out, stem, script):
     with open(gp, "w") as f:
         f.write(script)
     try:
-        p = subprocess.run(["gnuplot", gp], capture_output=True, text=True, timeout=60)
+        # Run in `out` with relative names, so the scripts kept there work anywhere.
+        p = subprocess.run(["gnuplot", os.path.basename(gp)], cwd=out, capture_output=True, text=True, timeout=60)
     except FileNotFoundError:
         return f"gnuplot is not installed: {stem}.png not drawn"
     if p.returncode != 0:

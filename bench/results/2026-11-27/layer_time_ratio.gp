@@ -1,5 +1,5 @@
 set terminal pngcairo size 1400,620 font "sans,10"
-set output '/work/wt-bench/bench/results/2026-11-27/layer_time_ratio.png'
+set output 'layer_time_ratio.png'
 set title "each hardening layer alone on top of fast: time (median)"
 set style data histograms
 set style histogram clustered gap 1
@@ -12,4 +12,4 @@ set xtics rotate by -25 nomirror
 set grid ytics
 set key outside right top
 set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2
-plot for [i=2:9] '/work/wt-bench/bench/results/2026-11-27/layer_time_ratio.dat' using i:xtic(1) title columnheader(i)
+plot for [i=2:9] 'layer_time_ratio.dat' using i:xtic(1) title columnheader(i)
