@@ -58,6 +58,14 @@ inline constexpr int64_t kPurgeDelayMs = 50;
 // again (three system calls and the page faults, on the free and malloc
 // paths): with 16, bench/latency made 847 munmap calls per million calls.
 inline constexpr size_t kSegmentCacheMax = 64;
+// Huge segments (one block above kLargeObjMax each) are cached too, up to
+// this size, and the cache holds at most kSegmentCacheMax standard
+// segments' worth of address space in all. Without it every free of a
+// 1-10 MiB block was an munmap and every malloc a fresh mmap plus a page
+// fault per page (bench/workloads/malloc_large: 100 times mimalloc's time,
+// which keeps such blocks in its 32 MiB segments).
+inline constexpr size_t kSegmentCacheLargest = 8 * kSegmentSize;
+inline constexpr size_t kSegmentCacheMaxBytes = kSegmentCacheMax * kSegmentSize;
 
 // Abandoned segments a thread adopts, at most, when it needs a new page
 // (it stops at the first that has a free slot of the kind it needs).

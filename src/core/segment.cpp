@@ -104,7 +104,12 @@ Segment* segment_alloc(ThreadData* tld, SegmentKind kind, size_t block_size, int
     dirty = !is_zero;
   }
   uint8_t cached_guards = 0;
-  if (!mem && size == kSegmentSize) mem = segment_cache::pop(&dirty, &cached_guards);
+  // A huge block may take a cached segment up to twice its need: the rest
+  // is already mapped, and a miss costs an mmap and a fault on every page.
+  if (!mem) {
+    mem = segment_cache::pop(&size, kind == SegmentKind::kHuge ? 2 * size : size, secure::guard_layout(kind), &dirty,
+                             &cached_guards);
+  }
   // A cached segment of the same layout still has the right guard pages.
   const bool keep_guards = cached_guards != 0 && cached_guards == secure::guard_layout(kind);
   // Memory of an earlier segment (cached, or from an arena) may still be
@@ -173,7 +178,7 @@ void segment_free(Segment* s, ThreadData* tld) {
     arena::free(s, s->segment_size);
     return;
   }
-  if (s->segment_size == kSegmentSize && segment_cache::push(s, dirty, secure::guard_layout(s->kind))) return;
+  if (segment_cache::push(s, s->segment_size, dirty, secure::guard_layout(s->kind))) return;
   os::free(s, s->segment_size);
 }
 

@@ -14,6 +14,7 @@ namespace {
 
 struct Entry {
   void* segment;
+  size_t size;
   int64_t purge_at;  // 0: purged; INT64_MAX: only a forced purge
   size_t purged;     // bytes from the start already purged (a purge goes in chunks)
   uint8_t guards;    // the layout of its guard pages (a purge leaves them)
@@ -25,6 +26,7 @@ struct Entry {
 SpinLock lock;
 Entry entries[kSegmentCacheMax];
 size_t count = 0;
+size_t bytes = 0;  // the sizes of the entries, summed
 
 int64_t purge_time(int64_t now) {
   const int64_t delay = purge::delay_ms();
@@ -33,6 +35,7 @@ int64_t purge_time(int64_t now) {
 }
 
 void remove_at(size_t i) {
+  bytes -= entries[i].size;
   for (size_t j = i + 1; j < count; j++) entries[j - 1] = entries[j];
   count--;
 }
@@ -54,10 +57,11 @@ bool take_due(int64_t now, Entry* out) {
 // end (a cold segment is the last one pop should hand out); false when
 // the cache filled up meanwhile.
 bool put_back(const Entry& e) {
-  if (count == kSegmentCacheMax) return false;
+  if (count == kSegmentCacheMax || bytes + e.size > kSegmentCacheMaxBytes) return false;
   for (size_t j = count; j > 0; j--) entries[j] = entries[j - 1];
   entries[0] = e;
   count++;
+  bytes += e.size;
   return true;
 }
 
@@ -70,29 +74,43 @@ void purge_chunks(int64_t now, size_t chunks) {
       SpinGuard guard(lock);
       if (!take_due(now, &e)) return;
     }
-    size_t size = kSegmentSize - e.purged;
+    size_t size = e.size - e.purged;
     if (size > kPurgeBudgetBytes && now != INT64_MAX) size = kPurgeBudgetBytes;
     os::purge(static_cast<uint8_t*>(e.segment) + e.purged, size);
     e.purged += size;
-    if (e.purged == kSegmentSize) e.purge_at = 0;
+    if (e.purged == e.size) e.purge_at = 0;
     bool kept;
     {
       SpinGuard guard(lock);
       kept = put_back(e);
     }
-    if (!kept) os::free(e.segment, kSegmentSize);
+    if (!kept) os::free(e.segment, e.size);
   }
 }
 
 }  // namespace
 
-void* pop(bool* dirty, uint8_t* guards) {
+void* pop(size_t* size, size_t max_size, uint8_t want_guards, bool* dirty, uint8_t* guards) {
   Entry e;
   {
     SpinGuard guard(lock);
-    if (count == 0) return nullptr;
-    e = entries[--count];
+    // The smallest that fits; among those, one whose guard pages are already
+    // where the new layout wants them (no mprotect), the newest first.
+    size_t best = count;
+    for (size_t i = count; i-- > 0;) {
+      const Entry& c = entries[i];
+      if (c.size < *size || c.size > max_size) continue;
+      if (best == count || c.size < entries[best].size ||
+          (c.size == entries[best].size && want_guards != 0 && c.guards == want_guards &&
+           entries[best].guards != want_guards)) {
+        best = i;
+      }
+    }
+    if (best == count) return nullptr;
+    e = entries[best];
+    remove_at(best);
   }
+  *size = e.size;
   stats::add(stats::cache_hits, 1);
   *dirty = e.purge_at != 0;
   *guards = e.guards;
@@ -100,28 +118,40 @@ void* pop(bool* dirty, uint8_t* guards) {
   return e.segment;
 }
 
-bool push(void* segment, bool dirty, uint8_t guards) {
+bool push(void* segment, size_t size, bool dirty, uint8_t guards) {
+  if (size > kSegmentCacheLargest) return false;
   const int64_t now = os::now_ms();
   if (dirty && purge::delay_ms() == 0) {  // purge delay 0: at once, whole
-    os::purge(segment, kSegmentSize);
+    os::purge(segment, size);
     dirty = false;
   }
-  const Entry e{segment, dirty ? purge_time(now) : 0, dirty ? size_t{0} : kSegmentSize, guards};
-  void* evicted = nullptr;
+  const Entry e{segment, size, dirty ? purge_time(now) : 0, dirty ? size_t{0} : size, guards};
+  // Full: make room by unmapping the oldest purged segments (cheap: no
+  // resident page); if that is not enough, the caller unmaps this one.
+  Entry evicted[kSegmentCacheLargest / kSegmentSize];
+  size_t n_evicted = 0;
+  bool taken = true;
   {
     SpinGuard guard(lock);
-    if (count == kSegmentCacheMax) {
-      // Full: make room by unmapping the oldest purged segment (cheap: no
-      // resident page); if every one is dirty, the caller unmaps this one.
-      size_t i = 0;
-      while (i < count && entries[i].purge_at != 0) i++;
-      if (i == count) return false;
-      evicted = entries[i].segment;
+    size_t i = 0;
+    while ((count == kSegmentCacheMax || bytes + size > kSegmentCacheMaxBytes) && i < count &&
+           n_evicted < sizeof evicted / sizeof evicted[0]) {
+      if (entries[i].purge_at != 0) {
+        i++;
+        continue;
+      }
+      evicted[n_evicted++] = entries[i];
       remove_at(i);
     }
-    entries[count++] = e;
+    if (count == kSegmentCacheMax || bytes + size > kSegmentCacheMaxBytes) {
+      taken = false;
+    } else {
+      entries[count++] = e;
+      bytes += size;
+    }
   }
-  if (evicted) os::free(evicted, kSegmentSize);
+  for (size_t k = 0; k < n_evicted; k++) os::free(evicted[k].segment, evicted[k].size);
+  if (!taken) return false;
   purge_due(false);
   return true;
 }
@@ -132,16 +162,15 @@ void purge_due(bool force) {
 }
 
 void release(size_t keep_bytes) {
-  const size_t keep = keep_bytes / kSegmentSize;
   for (;;) {
-    void* segment;
+    Entry oldest;
     {
       SpinGuard guard(lock);
-      if (count <= keep) return;
-      segment = entries[0].segment;  // the oldest
+      if (count == 0 || bytes <= keep_bytes) return;
+      oldest = entries[0];
       remove_at(0);
     }
-    os::free(segment, kSegmentSize);  // outside the lock: takes a while if resident
+    os::free(oldest.segment, oldest.size);  // outside the lock: takes a while if resident
   }
 }
 
