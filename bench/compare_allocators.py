@@ -33,7 +33,7 @@ import time
 import bench_report
 
 LIBDIR = "/usr/lib/x86_64-linux-gnu"
-LAYERS = ["guard_pages", "randomize", "encrypt_freelist", "double_free", "invalid_free", "canaries", "fill_check"]
+LAYERS = ["guard_pages", "randomize", "encrypt_freelist", "double_free", "invalid_free", "canaries", "fill_check", "quarantine"]
 
 # name, program (relative to BUILD/bench), full size, quick size, what it models.
 # Full sizes take about a second each under shardguard fast on a 2-core machine.
