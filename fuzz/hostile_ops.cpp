@@ -38,6 +38,7 @@ struct Tally {
   const char* name;
   std::atomic<unsigned long> committed{0};
   std::atomic<unsigned long> detected{0};
+  std::atomic<unsigned long> harmless{0};  // not detected, and nothing left corrupted (the write was erased, or never reused)
 };
 std::array<Tally, 8> tallies{{{"double free (immediate)"},
                               {"double free / realloc / usable size of a freed block (delayed)"},
@@ -50,7 +51,10 @@ std::array<Tally, 8> tallies{{{"double free (immediate)"},
 
 void print_tallies() {
   for (const Tally& t : tallies) {
-    if (t.committed) fprintf(stderr, "fuzz: hostile %-62s committed %lu, detected %lu\n", t.name, t.committed.load(), t.detected.load());
+    if (t.committed) {
+      fprintf(stderr, "fuzz: hostile %-62s committed %lu, detected %lu, harmless %lu\n", t.name, t.committed.load(), t.detected.load(),
+              t.harmless.load());
+    }
   }
 }
 
@@ -217,6 +221,7 @@ void write_after_free(Input& in, HeapModel& m) {
     fprintf(stderr, "fuzz: write after free at %p+%zu (size %zu) went UNDETECTED (exit %d)\n", s.p, at, s.size, out.exit_code);
     abort();
   }
+  tallies[7].harmless++;
 }
 
 using HostileOp = void (*)(Input&, HeapModel&);
