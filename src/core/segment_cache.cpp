@@ -26,11 +26,7 @@ SpinLock lock;
 Entry entries[kSegmentCacheMax];
 size_t count = 0;
 
-int64_t purge_time(int64_t now) {
-  const int64_t delay = purge::delay_ms();
-  if (delay < 0) return INT64_MAX;
-  return now + delay > 0 ? now + delay : 1;
-}
+int64_t purge_time(int64_t now) { return purge::due_at(now); }
 
 void remove_at(size_t i) {
   for (size_t j = i + 1; j < count; j++) entries[j - 1] = entries[j];
