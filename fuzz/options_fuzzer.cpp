@@ -101,6 +101,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)mi_option_get_size(option);
   (void)mi_option_get_clamp(option, -5, 5);
 
+  // The allocator runs with the value: a page freed and collected goes
+  // through the purge schedule, the segment cache and the options they read.
+  if (mi_heap_t* heap = mi_heap_new()) {
+    void* p = mi_heap_malloc(heap, 64);
+    if (p) memset(p, 1, 64);
+    mi_heap_destroy(heap);
+  }
+  mi_collect(false);
+
   // The copies of the value.
   char* copy = nullptr;
   size_t copy_size = 0;
