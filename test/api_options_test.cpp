@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <mimalloc.h>
 
+#include <climits>
 #include <cstdlib>
 #include <string>
 
@@ -207,4 +208,20 @@ TEST(ApiOptions, ShowStatsInTheEnvironmentPrintsStatisticsAtExit) {
       },
       ::testing::ExitedWithCode(0), "shardguard statistics");
   unsetenv("SHARDGUARD_SHOW_STATS");
+}
+
+// Found by fuzz/options_fuzzer.cpp under UBSan: the environment value
+// "18446744073709551616" saturates to LONG_MAX, and the purge queue and
+// the segment cache added it to the current time (a signed overflow).
+TEST(ApiOptions, APurgeDelayOfLongMaxMeansNeverWithoutAnOverflow) {
+  SavedOption saved(mi_option_purge_delay);
+  mi_option_set(mi_option_purge_delay, LONG_MAX);
+  mi_heap_t* heap = mi_heap_new();
+  void* small = mi_heap_malloc(heap, 64);
+  void* huge = mi_heap_malloc(heap, 8 << 20);  // its segment goes to the segment cache when freed
+  mi_free(small);  // the page empties: its slot is scheduled for a purge
+  mi_free(huge);
+  mi_heap_delete(heap);
+  mi_collect(false);
+  EXPECT_EQ(mi_option_get(mi_option_purge_delay), LONG_MAX);
 }

@@ -152,7 +152,7 @@ void mi_free_size(void* p, size_t size) noexcept { free_sized(p, size); }
 
 void mi_free_size_aligned(void* p, size_t size, size_t alignment) noexcept {
   (void)alignment;
-  free_sized(p, size);
+  free_sized<true>(p, size);
 }
 
 void mi_free_aligned(void* p, size_t alignment) noexcept {

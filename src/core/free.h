@@ -100,19 +100,37 @@ inline void free_fast(void* p) {
 // that are not plain live blocks are left to the free itself to judge.
 [[noreturn]] void report_free_size(const void* p, size_t size, const Page* page);
 
+// Without canaries a page knows only its block size, and a correct program
+// may name any size the block was handed out or shrunk in place for: a size
+// of its class, or one down to half the usable size (realloc shrinks in
+// place that far); after an aligned allocation (kAligned: the aligned forms
+// of sized free), any size that fits, since the alignment rounded the
+// request up.
+template <bool kAligned>
+inline bool free_size_fits_block(const Page* page, size_t size) {
+  const size_t usable = page->block_size - kBlockExtra;
+  if (size > usable) return false;
+  if (kAligned || size >= usable / 2) return true;
+  if (page->block_size > kLargeObjMax) return (size + kOsPageSize - 1) / kOsPageSize * kOsPageSize == page->block_size;
+  return bin_block_size(bin_of(size)) == page->block_size;
+}
+
+template <bool kAligned = false>
 inline void free_sized(void* p, size_t size) {
   if constexpr (config::invalid_free || config::canaries) {
     Segment* s = segment_of(p);
     if (s) [[likely]] {
       Page* page = segment_page_of(s, p);
-      if ((page_flags(page) & (kPageNotInUse | kPageHasAligned)) == 0 && secure::page_is_block_start(page, p)) [[likely]] {
+      // With canaries every block start records its requested size, in
+      // pages with aligned blocks too; without, a block start in such a
+      // page may be an aligned block's: its request is not known.
+      constexpr uint8_t kUnchecked = config::canaries ? kPageNotInUse : (kPageNotInUse | kPageHasAligned);
+      if ((page_flags(page) & kUnchecked) == 0 && secure::page_is_block_start(page, p)) [[likely]] {
         bool ok;
         if constexpr (config::canaries) {
           ok = secure::canary_user_end(page, static_cast<Block*>(p)) == size;
-        } else if (page->block_size > kLargeObjMax) {
-          ok = (size + kOsPageSize - 1) / kOsPageSize * kOsPageSize == page->block_size;
         } else {
-          ok = size <= kLargeObjMax && bin_block_size(bin_of(size)) == page->block_size;
+          ok = free_size_fits_block<kAligned>(page, size);
         }
         if (!ok) [[unlikely]] report_free_size(p, size, page);
         free_in_page<true>(s, page, p);

@@ -37,15 +37,17 @@ uint8_t* dirty_range(Page* page, size_t* size) {
 
 int64_t delay_ms() { return options::get(mi_option_purge_delay); }
 
-void schedule(ThreadData* tld, Page* page) {
+int64_t due_at(int64_t now) {
   const int64_t delay = delay_ms();
+  if (delay < 0) return INT64_MAX;  // only a forced collect purges it
+  int64_t at;
+  if (__builtin_add_overflow(now, delay, &at)) return INT64_MAX;
+  return at > 0 ? at : 1;
+}
+
+void schedule(ThreadData* tld, Page* page) {
   page->is_zero_init = false;
-  if (delay < 0) {
-    page->purge_at = INT64_MAX;  // only a forced collect purges it
-  } else {
-    const int64_t at = os::now_ms() + delay;
-    page->purge_at = at > 0 ? at : 1;  // 0 means "nothing pending"
-  }
+  page->purge_at = due_at(os::now_ms());
   page->next = nullptr;
   page->prev = tld->purge_last;
   if (tld->purge_last) tld->purge_last->next = page;

@@ -14,6 +14,10 @@ namespace shardguard::purge {
 // The purge delay in milliseconds: 0 purges at once, negative never (only
 // an explicit collect does).
 int64_t delay_ms();
+// When a slot freed at `now` is due for purging: now + the delay, saturated
+// (a delay of LONG_MAX from the environment means never, not an overflow);
+// INT64_MAX for a negative delay. Never 0 (which means "nothing pending").
+int64_t due_at(int64_t now);
 
 // A slot was just freed with its memory still resident: purge it later.
 void schedule(ThreadData* tld, Page* page);

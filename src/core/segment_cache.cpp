@@ -28,11 +28,7 @@ Entry entries[kSegmentCacheMax];
 size_t count = 0;
 size_t bytes = 0;  // the sizes of the entries, summed
 
-int64_t purge_time(int64_t now) {
-  const int64_t delay = purge::delay_ms();
-  if (delay < 0) return INT64_MAX;
-  return now + delay > 0 ? now + delay : 1;
-}
+int64_t purge_time(int64_t now) { return purge::due_at(now); }
 
 void remove_at(size_t i) {
   bytes -= entries[i].size;

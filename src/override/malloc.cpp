@@ -82,7 +82,7 @@ SG_EXPORT void* pvalloc(size_t size) noexcept {
 // knows both, so they are not needed to free the block; the invalid_free
 // and canaries layers report a size that does not match it.
 SG_EXPORT void free_sized(void* p, size_t size) noexcept { shardguard::free_sized(p, size); }
-SG_EXPORT void free_aligned_sized(void* p, size_t, size_t size) noexcept { shardguard::free_sized(p, size); }
+SG_EXPORT void free_aligned_sized(void* p, size_t, size_t size) noexcept { shardguard::free_sized<true>(p, size); }
 
 // Other names of the same functions. glibc's __libc_* names are called by
 // programs and libraries that want "the libc allocator" directly (hooks,

@@ -89,7 +89,7 @@ SG_EXPORT void operator delete(void* p, size_t size) noexcept { free_sized(p, si
 SG_EXPORT void operator delete[](void* p, size_t size) noexcept { free_sized(p, size); }
 SG_EXPORT void operator delete(void* p, std::align_val_t) noexcept { free_fast(p); }
 SG_EXPORT void operator delete[](void* p, std::align_val_t) noexcept { free_fast(p); }
-SG_EXPORT void operator delete(void* p, size_t size, std::align_val_t) noexcept { free_sized(p, size); }
-SG_EXPORT void operator delete[](void* p, size_t size, std::align_val_t) noexcept { free_sized(p, size); }
+SG_EXPORT void operator delete(void* p, size_t size, std::align_val_t) noexcept { free_sized<true>(p, size); }
+SG_EXPORT void operator delete[](void* p, size_t size, std::align_val_t) noexcept { free_sized<true>(p, size); }
 SG_EXPORT void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { free_fast(p); }
 SG_EXPORT void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { free_fast(p); }
