@@ -207,6 +207,9 @@ void write_after_free(Input& in, HeapModel& m) {
   const ChildOutcome out = run_in_child([s, at, heap] {
     mi_free(s.p);
     s.p[at] = 'A';
+    // With the quarantine, the block leaves (and is verified) only when
+    // enough frees follow it, or on a forced collect.
+    if constexpr (layers::quarantine) mi_collect(true);
     for (int n = 0; n < 20000; n++) {
       auto* q = static_cast<uint8_t*>(heap ? mi_heap_malloc(heap, s.size) : mi_malloc(s.size));
       if (q == s.p) _exit(q[at] == 'A' ? kWriteSurvived : kWriteErased);
