@@ -209,8 +209,9 @@ void* heap_realloc(Heap* heap, void* p, size_t newsize) {
   // A size between half the usable size and all of it keeps the block as it
   // is: live_usable_size has just checked the block, so looking it up again
   // (block_resize_in_place) would only repeat that. Canaries move with the
-  // requested size, so they take the long way.
-  if constexpr (!config::canaries) {
+  // requested size, and so does a memory checker's view (track.h): they take
+  // the long way.
+  if constexpr (!config::canaries && !track::kOn) {
     if (newsize > 0 && newsize <= size && newsize >= size / 2) return p;
   }
   // Shrinking by less than half keeps the block; growing within its bounds
