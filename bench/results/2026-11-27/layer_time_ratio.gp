@@ -12,4 +12,4 @@ set xtics rotate by -25 nomirror
 set grid ytics
 set key outside right top
 set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2
-plot for [i=2:9] 'layer_time_ratio.dat' using i:xtic(1) title columnheader(i)
+plot for [i=2:10] 'layer_time_ratio.dat' using i:xtic(1) title columnheader(i)

@@ -6,7 +6,7 @@ set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set logscale y 2
-set yrange [0.0625:*]
+set yrange [0.125:*]
 set ylabel "time / fast"
 set xtics rotate by -25 nomirror
 set grid ytics
