@@ -99,14 +99,6 @@ int main(int argc, char** argv) {
   std::vector<std::thread> pool;
   for (unsigned t = 0; t < a.threads; ++t) pool.emplace_back([&, t] { totals[t] = run(a.size, 0xC4F2AC + t); });
   for (auto& th : pool) th.join();
-  const double elapsed = clock.seconds();
-  uint64_t made = 0, checked = 0, sum = 0;
-  for (const Totals& t : totals) {
-    made += t.made;
-    checked += t.checked;
-    sum += t.sum;
-  }
-  wl::expect_equal(kName, "objects checked", checked, made);
-  wl::report(kName, a, elapsed, checked, sum);
+  wl::finish<Totals>(kName, a, clock.seconds(), totals);
   return 0;
 }

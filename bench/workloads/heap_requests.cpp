@@ -103,14 +103,7 @@ int main(int argc, char** argv) {
   }
   for (auto& th : pool) th.join();
   const double elapsed = clock.seconds();
-  uint64_t made = 0, checked = 0, sum = 0;
-  for (const Totals& t : totals) {
-    made += t.made;
-    checked += t.checked;
-    sum += t.sum;
-  }
-  wl::expect_equal(kName, "objects checked", checked, made);
   std::printf("heap_api=%s\n", api.available() ? "first-class" : "fallback");
-  wl::report(kName, a, elapsed, checked, sum);
+  wl::finish<Totals>(kName, a, elapsed, totals);
   return 0;
 }

@@ -109,4 +109,18 @@ inline void expect_equal(const char* workload, const char* what, uint64_t got, u
   }
 }
 
+// The end of a workload whose threads each kept a tally (made, checked,
+// sum): every object made was checked, then the result line.
+template <typename Tally, typename Tallies>
+void finish(const char* workload, const Args& a, double seconds, const Tallies& tallies) {
+  uint64_t made = 0, checked = 0, sum = 0;
+  for (const Tally& t : tallies) {
+    made += t.made;
+    checked += t.checked;
+    sum += t.sum;
+  }
+  expect_equal(workload, "objects checked", checked, made);
+  report(workload, a, seconds, checked, sum);
+}
+
 }  // namespace wl
